@@ -1,0 +1,159 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one place that reads process.env. Every setting is validated here with zod; the embedded
+ * defaults need no configuration at all. `instrumentation.ts` calls `loadEnv()` at boot so a bad
+ * value stops the server at start, not at first use.
+ */
+
+const emptyToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+
+const booleanFlag = z.preprocess(
+  emptyToUndefined,
+  z
+    .enum(["true", "false", "1", "0", "yes", "no"], { message: "must be true or false" })
+    .optional()
+    .transform((value) => value === "true" || value === "1" || value === "yes"),
+);
+
+const positiveInt = (fallback: number) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.coerce.number({ message: "must be a number" }).int("must be a whole number").nonnegative("must not be negative").default(fallback),
+  );
+
+const databaseUrl = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .refine((value) => /^postgres(ql)?:\/\//.test(value), "must start with postgres:// or postgresql://")
+    .optional(),
+);
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    /** Root for embedded state: PGlite files, local blobs, generated secrets. */
+    SCRYON_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default(".data")),
+    /** Postgres connection; unset = embedded PGlite under the data dir. */
+    DATABASE_URL: databaseUrl,
+    /** Auth.js secret for signing session JWTs; generated and kept in the data dir when unset (not in production). */
+    AUTH_SECRET: optionalString,
+    /** Firebase project used for sign-in; unset = local-dev sign-in only. */
+    FIREBASE_PROJECT_ID: optionalString,
+    FIREBASE_API_KEY: optionalString,
+    FIREBASE_AUTH_DOMAIN: optionalString,
+    /** Where Google publishes the keys that sign Firebase ID tokens. */
+    FIREBASE_JWKS_URL: z.preprocess(
+      emptyToUndefined,
+      z.url().default("https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"),
+    ),
+    /** Firebase Auth emulator host for the browser SDK (e.g. 127.0.0.1:9099); tests only. */
+    FIREBASE_AUTH_EMULATOR_HOST: optionalString,
+    /** The one-click local-dev user is refused in production unless this is set. */
+    SCRYON_ALLOW_LOCAL_DEV_IN_PRODUCTION: booleanFlag,
+    /** auto = local-dev sign-in only when Firebase is not configured; on = offered beside Firebase. */
+    SCRYON_LOCAL_DEV_SIGN_IN: z.preprocess(emptyToUndefined, z.enum(["auto", "on", "off"]).default("auto")),
+    SCRYON_STORAGE: z.preprocess(emptyToUndefined, z.enum(["local", "vercel-blob"]).optional()),
+    BLOB_READ_WRITE_TOKEN: optionalString,
+    VERCEL_BLOB_API_URL: optionalUrl,
+    SCRYON_MAX_UPLOAD_BYTES: positiveInt(2 * 1024 ** 3),
+    SCRYON_AUDIO_RETENTION_DAYS: positiveInt(30),
+    SCRYON_VOICE_CONSENT_VERSION: z.preprocess(emptyToUndefined, z.string().default("2026-11-01")),
+  })
+  .superRefine((value, ctx) => {
+    if (value.SCRYON_STORAGE === "vercel-blob" && !value.BLOB_READ_WRITE_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["BLOB_READ_WRITE_TOKEN"], message: "is required when SCRYON_STORAGE=vercel-blob" });
+    }
+    if (value.NODE_ENV === "production" && !value.AUTH_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 33)" });
+    }
+    const firebaseParts = [value.FIREBASE_PROJECT_ID, value.FIREBASE_API_KEY];
+    if (firebaseParts.some(Boolean) && !firebaseParts.every(Boolean)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["FIREBASE_PROJECT_ID"],
+        message: "FIREBASE_PROJECT_ID and FIREBASE_API_KEY must be set together",
+      });
+    }
+  });
+
+export type RawEnv = z.input<typeof envSchema>;
+
+export interface AppEnv {
+  nodeEnv: "development" | "production" | "test";
+  dataDir: string;
+  databaseUrl: string | undefined;
+  pgliteDir: string;
+  authSecret: string | undefined;
+  firebase:
+    | { projectId: string; apiKey: string; authDomain: string; jwksUrl: string; emulatorHost: string | undefined }
+    | undefined;
+  firebaseJwksUrl: string;
+  localDevSignInAllowed: boolean;
+  localDevSignIn: "auto" | "on" | "off";
+  storage: { driver: "local"; root: string } | { driver: "vercel-blob"; token: string; apiUrl: string | undefined };
+  maxUploadBytes: number;
+  audioRetentionDays: number;
+  voiceConsentVersion: string;
+}
+
+export class EnvError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "EnvError";
+  }
+}
+
+/** Parses a raw environment (process.env or a test's object) into the app's typed configuration. */
+export function parseEnv(source: Record<string, string | undefined>): AppEnv {
+  const result = envSchema.safeParse(source);
+  if (!result.success) {
+    throw new EnvError(
+      result.error.issues.map((issue) => `${issue.path.join(".") || "(root)"} ${issue.message}`),
+    );
+  }
+  const raw = result.data;
+  const dataDir = path.resolve(raw.SCRYON_DATA_DIR);
+  const storageDriver = raw.SCRYON_STORAGE ?? (raw.BLOB_READ_WRITE_TOKEN ? "vercel-blob" : "local");
+  return {
+    nodeEnv: raw.NODE_ENV,
+    dataDir,
+    databaseUrl: raw.DATABASE_URL,
+    pgliteDir: path.join(dataDir, "pglite"),
+    authSecret: raw.AUTH_SECRET,
+    firebase:
+      raw.FIREBASE_PROJECT_ID && raw.FIREBASE_API_KEY
+        ? {
+            projectId: raw.FIREBASE_PROJECT_ID,
+            apiKey: raw.FIREBASE_API_KEY,
+            authDomain: raw.FIREBASE_AUTH_DOMAIN ?? `${raw.FIREBASE_PROJECT_ID}.firebaseapp.com`,
+            jwksUrl: raw.FIREBASE_JWKS_URL,
+            emulatorHost: raw.FIREBASE_AUTH_EMULATOR_HOST,
+          }
+        : undefined,
+    firebaseJwksUrl: raw.FIREBASE_JWKS_URL,
+    localDevSignInAllowed: raw.NODE_ENV !== "production" || raw.SCRYON_ALLOW_LOCAL_DEV_IN_PRODUCTION,
+    localDevSignIn: raw.SCRYON_LOCAL_DEV_SIGN_IN,
+    storage:
+      storageDriver === "vercel-blob"
+        ? { driver: "vercel-blob", token: raw.BLOB_READ_WRITE_TOKEN ?? "", apiUrl: raw.VERCEL_BLOB_API_URL }
+        : { driver: "local", root: path.join(dataDir, "blob") },
+    maxUploadBytes: raw.SCRYON_MAX_UPLOAD_BYTES,
+    audioRetentionDays: raw.SCRYON_AUDIO_RETENTION_DAYS,
+    voiceConsentVersion: raw.SCRYON_VOICE_CONSENT_VERSION,
+  };
+}
+
+const cache = globalThis as unknown as { __scryonEnv?: AppEnv };
+
+/** The process's configuration, parsed once. Throws EnvError listing every bad value. */
+export function loadEnv(): AppEnv {
+  cache.__scryonEnv ??= parseEnv(process.env);
+  return cache.__scryonEnv;
+}

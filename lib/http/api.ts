@@ -1,0 +1,56 @@
+import "server-only";
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { InvalidCursorError } from "@/db/queries/calls";
+import { AppError } from "./errors";
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export function errorResponse(error: AppError, headers?: HeadersInit): NextResponse<ApiErrorBody> {
+  const body: ApiErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.details !== undefined) body.error.details = error.details;
+  return NextResponse.json(body, { status: error.status, headers });
+}
+
+/** Turns anything thrown into a typed AppError; unexpected errors are logged and never shown raw. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof z.ZodError) {
+    return new AppError(
+      "VALIDATION_FAILED",
+      "Some fields are not valid.",
+      error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message })),
+    );
+  }
+  if (error instanceof InvalidCursorError) return new AppError("INVALID_CURSOR", error.message);
+  console.error("[api] unexpected error", error);
+  return new AppError("INTERNAL", "Something went wrong on our side. Nothing was lost; try again.");
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+/** Wraps a route handler: typed errors become `{ error: { code, message } }` with the right status. */
+export function apiRoute<P = Record<string, string>>(
+  handler: (request: Request, context: RouteContext<P>) => Promise<Response>,
+): (request: Request, context: RouteContext<P>) => Promise<Response> {
+  return async (request, context) => {
+    try {
+      return await handler(request, context);
+    } catch (error) {
+      return errorResponse(toAppError(error));
+    }
+  };
+}
+
+/** Reads a JSON body and validates it; malformed JSON and bad fields are 400s with a clear message. */
+export async function readJson<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new AppError("INVALID_JSON", "The request body is not valid JSON.");
+  }
+  return schema.parse(body);
+}

@@ -1,0 +1,2 @@
+// Empty on purpose: lets server-only modules load under Vitest.
+export {};
