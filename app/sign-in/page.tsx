@@ -71,7 +71,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
                   Continue as local developer
                 </button>
                 <p className="mt-2 text-xs text-slate-500">
-                  No identity provider is configured. Everyone who can reach this server signs in as the same local user.
+                  {firebase
+                    ? "For development: signs in as the shared local user."
+                    : "No identity provider is configured. Everyone who can reach this server signs in as the same local user."}
                 </p>
               </form>
             ) : null}
