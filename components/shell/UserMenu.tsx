@@ -1,9 +1,6 @@
 import { signOutAction } from "@/app/sign-in/actions";
+import { initialOf } from "./initial";
 
-export function initialOf(name: string | null | undefined): string {
-  const letter = name?.trim().match(/\p{L}|\p{N}/u)?.[0];
-  return letter ? letter.toUpperCase() : "?";
-}
 
 export function UserMenu({ name, email }: { name: string | null; email: string | null }) {
   const label = name ?? email ?? "Signed in";

@@ -1,0 +1,72 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "@/lib/env";
+import { localDevSignInEnabled } from "@/lib/auth/local-dev";
+
+describe("parseEnv", () => {
+  it("needs nothing for the embedded defaults", () => {
+    const env = parseEnv({});
+    expect(env.databaseUrl).toBeUndefined();
+    expect(env.pgliteDir).toBe(path.resolve(".data/pglite"));
+    expect(env.storage).toEqual({ driver: "local", root: path.resolve(".data/blob") });
+    expect(env.maxUploadBytes).toBe(2 * 1024 ** 3);
+    expect(env.audioRetentionDays).toBe(30);
+    expect(env.firebase).toBeUndefined();
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(parseEnv({ DATABASE_URL: "", FIREBASE_PROJECT_ID: " " }).databaseUrl).toBeUndefined();
+  });
+
+  it("lists every bad value at once, by name", () => {
+    try {
+      parseEnv({ DATABASE_URL: "mysql://x", SCRYON_MAX_UPLOAD_BYTES: "lots", SCRYON_STORAGE: "s3" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(EnvError);
+      const problems = (error as EnvError).problems.join("\n");
+      expect(problems).toContain("DATABASE_URL must start with postgres://");
+      expect(problems).toContain("SCRYON_MAX_UPLOAD_BYTES");
+      expect(problems).toContain("SCRYON_STORAGE");
+    }
+  });
+
+  it("requires AUTH_SECRET in production", () => {
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_SECRET is required in production/);
+    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s" }).authSecret).toBe("s");
+  });
+
+  it("requires the Firebase project id and API key together", () => {
+    expect(() => parseEnv({ FIREBASE_PROJECT_ID: "p" })).toThrow(/must be set together/);
+    const env = parseEnv({ FIREBASE_PROJECT_ID: "p", FIREBASE_API_KEY: "k" });
+    expect(env.firebase?.authDomain).toBe("p.firebaseapp.com");
+  });
+
+  it("chooses Vercel Blob when a token is set, and needs the token when asked for it", () => {
+    expect(parseEnv({ BLOB_READ_WRITE_TOKEN: "t" }).storage.driver).toBe("vercel-blob");
+    expect(() => parseEnv({ SCRYON_STORAGE: "vercel-blob" })).toThrow(/BLOB_READ_WRITE_TOKEN/);
+  });
+
+  it("rejects negative and fractional numbers", () => {
+    expect(() => parseEnv({ SCRYON_AUDIO_RETENTION_DAYS: "-1" })).toThrow(/SCRYON_AUDIO_RETENTION_DAYS/);
+    expect(() => parseEnv({ SCRYON_MAX_UPLOAD_BYTES: "1.5" })).toThrow(/SCRYON_MAX_UPLOAD_BYTES/);
+    expect(parseEnv({ SCRYON_AUDIO_RETENTION_DAYS: "0" }).audioRetentionDays).toBe(0);
+  });
+});
+
+describe("local-dev sign-in", () => {
+  it("is on by default without Firebase, off beside Firebase unless asked for", () => {
+    expect(localDevSignInEnabled(parseEnv({}))).toBe(true);
+    expect(localDevSignInEnabled(parseEnv({ FIREBASE_PROJECT_ID: "p", FIREBASE_API_KEY: "k" }))).toBe(false);
+    expect(localDevSignInEnabled(parseEnv({ FIREBASE_PROJECT_ID: "p", FIREBASE_API_KEY: "k", SCRYON_LOCAL_DEV_SIGN_IN: "on" }))).toBe(true);
+    expect(localDevSignInEnabled(parseEnv({ SCRYON_LOCAL_DEV_SIGN_IN: "off" }))).toBe(false);
+  });
+
+  it("is refused in production unless explicitly allowed", () => {
+    expect(localDevSignInEnabled(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s" }))).toBe(false);
+    expect(localDevSignInEnabled(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s", SCRYON_LOCAL_DEV_SIGN_IN: "on" }))).toBe(false);
+    expect(
+      localDevSignInEnabled(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s", SCRYON_ALLOW_LOCAL_DEV_IN_PRODUCTION: "true" })),
+    ).toBe(true);
+  });
+});
