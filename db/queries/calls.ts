@@ -168,3 +168,24 @@ export async function countCallsByStatus(db: DbOrTx, userId: string): Promise<Re
   for (const row of rows) counts[row.status] = Number(row.count);
   return counts;
 }
+
+/** Keeps a long upload from looking abandoned: every received chunk touches the row. */
+export async function touchUploadingCall(db: DbOrTx, { userId, callId }: { userId: string; callId: string }): Promise<boolean> {
+  if (!isUuid(callId)) return false;
+  const rows = await db
+    .update(callRecords)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(callRecords.id, callId), eq(callRecords.userId, userId), eq(callRecords.status, "UPLOADING")))
+    .returning({ id: callRecords.id });
+  return rows.length > 0;
+}
+
+/** System query (all users): uploads that stopped receiving bytes before `olderThan`. */
+export async function listStaleUploads(db: DbOrTx, { olderThan, limit = 100 }: { olderThan: Date; limit?: number }) {
+  return db
+    .select({ id: callRecords.id, userId: callRecords.userId })
+    .from(callRecords)
+    .where(and(eq(callRecords.status, "UPLOADING"), lt(callRecords.updatedAt, olderThan)))
+    .orderBy(callRecords.updatedAt)
+    .limit(limit);
+}

@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+const optionalText = (max: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.trim() || null : value),
+    z.string().max(max, `must be at most ${max} characters`).nullable().optional(),
+  );
+
+/** The metadata a user gives a call, as sent by the upload form, the API and tus Upload-Metadata. */
+export const callMetadataSchema = z.object({
+  title: optionalText(200),
+  contactName: optionalText(200),
+  contactId: optionalText(200),
+  phoneNumber: z.preprocess(
+    (value) => (typeof value === "string" ? value.trim() || null : value),
+    z
+      .string()
+      .max(40)
+      .regex(/^[+()0-9 .\-/]*[0-9][+()0-9 .\-/]*$/, "must be a phone number")
+      .nullable()
+      .optional(),
+  ),
+  organization: optionalText(200),
+  direction: z.enum(["INCOMING", "OUTGOING", "UNKNOWN"]).optional(),
+  recordedAt: z.preprocess(
+    (value) => (value === "" || value === null ? undefined : value),
+    z.coerce
+      .date({ message: "must be a date and time" })
+      .refine((date) => !Number.isNaN(date.getTime()), "must be a date and time")
+      .optional(),
+  ),
+});
+
+export type CallMetadata = z.infer<typeof callMetadataSchema>;
+
+/** "2026-11-03_acme-pricing call.MP3" → "2026-11-03 acme-pricing call" */
+export function titleFromFilename(filename: string | null | undefined): string {
+  const base = (filename ?? "").split(/[\\/]/).pop() ?? "";
+  const withoutExtension = base.replace(/\.[A-Za-z0-9]{1,8}$/, "");
+  const title = withoutExtension.replace(/[_]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 200);
+  return title || "Untitled call";
+}
