@@ -19,6 +19,7 @@ export default async function SignedInLayout({ children }: { children: React.Rea
             </Link>
             <nav aria-label="Main" className="flex items-center gap-1">
               <NavLink href="/calls">Calls</NavLink>
+              <NavLink href="/upload">Upload</NavLink>
             </nav>
           </div>
           <UserMenu name={user.displayName} email={user.email} />
