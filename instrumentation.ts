@@ -15,4 +15,6 @@ export async function register() {
   }
   const { getDb } = await import("./db");
   await getDb();
+  const { startUploadSweeper } = await import("./lib/calls/upload-sweeper");
+  startUploadSweeper();
 }
