@@ -32,7 +32,7 @@ export function toAppError(error: unknown): AppError {
 type RouteContext<P> = { params: Promise<P> };
 
 /** Wraps a route handler: typed errors become `{ error: { code, message } }` with the right status. */
-export function apiRoute<P = Record<string, string>>(
+export function apiRoute<P = Record<string, string | string[] | undefined>>(
   handler: (request: Request, context: RouteContext<P>) => Promise<Response>,
 ): (request: Request, context: RouteContext<P>) => Promise<Response> {
   return async (request, context) => {
