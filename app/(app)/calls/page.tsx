@@ -1,33 +1,89 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { CallFilters } from "@/components/calls/CallFilters";
+import { CallList } from "@/components/calls/CallList";
+import { EmptyCalls, NoMatchingCalls } from "@/components/calls/EmptyStates";
+import {
+  callsHref,
+  DEFAULT_LISTED_STATUSES,
+  filtersFromSearchParams,
+  filtersToSearchParams,
+  hasActiveFilters,
+} from "@/components/calls/filters";
+import { NowProvider } from "@/components/calls/RelativeTime";
 import { getDb } from "@/db";
-import { listCalls } from "@/db/queries/calls";
+import { countCallsByStatus, listCalls } from "@/db/queries/calls";
 import { requirePageUser } from "@/lib/auth/session";
+import { toCallJson } from "@/lib/calls/serialize";
 
 export const metadata: Metadata = { title: "Calls" };
 
-export default async function CallsPage() {
-  const user = await requirePageUser("/calls");
-  const { items } = await listCalls(await getDb(), { userId: user.id, limit: 25 });
+const PAGE_SIZE = 25;
+
+/** The server's clock for this render (relative times are rendered against it, then follow the browser's). */
+function renderedAt(): number {
+  return Date.now();
+}
+
+export default async function CallsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const filters = filtersFromSearchParams(await searchParams);
+  const user = await requirePageUser(callsHref(filters));
+  const db = await getDb();
+  const page = await listCalls(db, {
+    userId: user.id,
+    limit: PAGE_SIZE,
+    query: filters.q || null,
+    statuses: filters.statuses.length > 0 ? filters.statuses : DEFAULT_LISTED_STATUSES,
+    direction: filters.direction,
+  });
+
+  const filtered = hasActiveFilters(filters);
+  let hasAnyCall = page.items.length > 0;
+  if (!hasAnyCall && filtered) {
+    const counts = await countCallsByStatus(db, user.id);
+    hasAnyCall = DEFAULT_LISTED_STATUSES.some((status) => counts[status] > 0);
+  }
 
   return (
     <div>
-      <h1 className="text-2xl font-semibold tracking-tight">Calls</h1>
-      {items.length === 0 ? (
-        <section className="mt-8 rounded-2xl border border-dashed border-slate-300 bg-white px-6 py-16 text-center">
-          <h2 className="text-lg font-medium">No calls yet</h2>
-          <p className="mx-auto mt-2 max-w-md text-sm text-slate-600">
-            When you add a recording, Scryon stores it, finds who spoke when, transcribes it and pulls out the action items.
-          </p>
-        </section>
+      <div className="flex flex-wrap items-center justify-between gap-4">
+        <h1 className="text-2xl font-semibold tracking-tight">Calls</h1>
+        {hasAnyCall ? (
+          <Link
+            href="/upload"
+            className="inline-flex items-center gap-2 rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-700"
+          >
+            <svg aria-hidden="true" viewBox="0 0 20 20" fill="none" stroke="currentColor" strokeWidth="2" className="h-4 w-4">
+              <path d="M10 4v12M4 10h12" strokeLinecap="round" />
+            </svg>
+            Upload a recording
+          </Link>
+        ) : null}
+      </div>
+
+      {!hasAnyCall ? (
+        <EmptyCalls />
       ) : (
-        <ul className="mt-6 divide-y divide-slate-200 rounded-2xl border border-slate-200 bg-white">
-          {items.map((call) => (
-            <li key={call.id} className="flex items-center justify-between px-4 py-3">
-              <span className="font-medium">{call.title}</span>
-              <span className="text-xs text-slate-500">{call.status}</span>
-            </li>
-          ))}
-        </ul>
+        <>
+          <div className="mt-6">
+            <CallFilters filters={filters} />
+          </div>
+          <div className="mt-6">
+            {page.items.length === 0 ? (
+              <NoMatchingCalls />
+            ) : (
+              <NowProvider serverNow={renderedAt()}>
+                <CallList
+                  // A new filter starts a new list (and a new cursor).
+                  key={filtersToSearchParams(filters).toString()}
+                  initialItems={page.items.map(toCallJson)}
+                  initialCursor={page.nextCursor}
+                  filters={filters}
+                />
+              </NowProvider>
+            )}
+          </div>
+        </>
       )}
     </div>
   );

@@ -1,0 +1,81 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { cache } from "react";
+import { AudioPlayer, AudioUnavailable } from "@/components/calls/AudioPlayer";
+import { CallDetails } from "@/components/calls/CallDetails";
+import { ActionItemsPlaceholder, TimelinePlaceholder, TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
+import { NowProvider } from "@/components/calls/RelativeTime";
+import { getDb } from "@/db";
+import { getArtifact } from "@/db/queries/artifacts";
+import { getCall } from "@/db/queries/calls";
+import { requirePageUser } from "@/lib/auth/session";
+import { toCallJson } from "@/lib/calls/serialize";
+
+type Props = { params: Promise<{ id: string }> };
+
+/** One lookup per request, shared by the metadata and the page. Another user's call is "not found". */
+const loadCall = cache(async (id: string) => {
+  const user = await requirePageUser(`/calls/${encodeURIComponent(id)}`);
+  const db = await getDb();
+  const call = await getCall(db, { userId: user.id, callId: id });
+  if (!call) return null;
+  const audio = await getArtifact(db, { userId: user.id, callId: id, type: "TEMP_AUDIO" });
+  return { call, hasAudio: audio !== null };
+});
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const loaded = await loadCall((await params).id);
+  return { title: loaded ? loaded.call.title : "Call not found" };
+}
+
+/** The server's clock for this render (relative times are rendered against it, then follow the browser's). */
+function renderedAt(): number {
+  return Date.now();
+}
+
+export default async function CallPage({ params }: Props) {
+  const loaded = await loadCall((await params).id);
+  if (!loaded) notFound();
+  const { call, hasAudio } = loaded;
+  const json = toCallJson(call);
+
+  return (
+    <NowProvider serverNow={renderedAt()}>
+      <nav aria-label="Breadcrumb" className="mb-4">
+        <Link href="/calls" className="inline-flex items-center gap-1 rounded text-sm font-medium text-slate-600 hover:text-slate-900">
+          <svg aria-hidden="true" viewBox="0 0 20 20" fill="none" stroke="currentColor" strokeWidth="2" className="h-4 w-4">
+            <path d="M12 15 7 10l5-5" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+          All calls
+        </Link>
+      </nav>
+
+      <CallDetails call={json} />
+
+      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <section aria-labelledby="recording-heading" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+            <h2 id="recording-heading" className="text-base font-semibold">
+              Recording
+            </h2>
+            <div className="mt-3">
+              {hasAudio ? (
+                <AudioPlayer callId={call.id} title={call.title} />
+              ) : call.status === "UPLOADING" ? (
+                <AudioUnavailable reason="The recording is still uploading." />
+              ) : (
+                <AudioUnavailable />
+              )}
+            </div>
+          </section>
+          <TranscriptPlaceholder status={call.status} />
+        </div>
+        <div className="space-y-6">
+          <ActionItemsPlaceholder status={call.status} />
+          <TimelinePlaceholder status={call.status} />
+        </div>
+      </div>
+    </NowProvider>
+  );
+}
