@@ -5,6 +5,7 @@ import path from "node:path";
 import { once } from "node:events";
 import type { Database } from "@/db";
 import { insertArtifact } from "@/db/queries/artifacts";
+import { insertProcessingEvent } from "@/db/queries/events";
 import { createCall, deleteCall, getCall, transitionCallStatus } from "@/db/queries/calls";
 import { callRecords, type CallRecord } from "@/db/schema";
 import { AudioProbeError, probeAudioFile } from "@/lib/audio/probe";
@@ -54,7 +55,7 @@ export function formatBytes(bytes: number): string {
 }
 
 export async function beginCall(db: Database, userId: string, metadata: CallMetadata, filename?: string | null): Promise<CallRecord> {
-  return createCall(db, userId, {
+  const call = await createCall(db, userId, {
     title: metadata.title ?? titleFromFilename(filename),
     contactName: metadata.contactName ?? null,
     contactId: metadata.contactId ?? null,
@@ -63,6 +64,9 @@ export async function beginCall(db: Database, userId: string, metadata: CallMeta
     direction: metadata.direction ?? "UNKNOWN",
     ...(metadata.recordedAt ? { recordedAt: metadata.recordedAt } : {}),
   });
+  // The upload is the timeline's first stage.
+  await insertProcessingEvent(db, { callId: call.id, userId, stage: "UPLOAD", status: "STARTED", provider: "scryon" });
+  return call;
 }
 
 /**
@@ -156,7 +160,15 @@ export async function finishUpload(
 
   const call = await deps.db.transaction(async (tx) => {
     await insertArtifact(tx, { callId, artifactType: "TEMP_AUDIO", storageKey: key, contentType: sniff.mimeType, byteSize: stored.size });
-    await tx.update(callRecords).set({ durationSeconds }).where(eq(callRecords.id, callId));
+    const [uploading] = await tx.update(callRecords).set({ durationSeconds }).where(eq(callRecords.id, callId)).returning();
+    await insertProcessingEvent(tx, {
+      callId,
+      userId,
+      stage: "UPLOAD",
+      status: "COMPLETED",
+      provider: "scryon",
+      durationMs: uploading ? Date.now() - uploading.createdAt.getTime() : null,
+    });
     return transitionCallStatus(tx, { callId, from: "UPLOADING", to: "QUEUED" });
   });
   await fs.rm(filePath, { force: true });

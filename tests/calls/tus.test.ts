@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { upsertUserByExternalId } from "@/db/queries/users";
-import { callArtifacts, callRecords } from "@/db/schema";
+import { callArtifacts, callProcessingEvents, callRecords } from "@/db/schema";
 import type { IngestDeps } from "@/lib/calls/ingest";
 import { createLocalStorage } from "@/lib/storage";
 import { CALL_ID_HEADER, createTusServer } from "@/lib/uploads/tus";
@@ -87,6 +87,12 @@ describe.each(databaseKinds())("tus resumable upload on %s", (kind) => {
     const [artifact] = await t.db.select().from(callArtifacts).where(eq(callArtifacts.callId, callId));
     expect(artifact?.byteSize).toBe(bytes.byteLength);
     expect(await fs.readdir(path.join(root, "uploads", "tus"))).toEqual([]);
+    const events = await t.db.select().from(callProcessingEvents).where(eq(callProcessingEvents.callId, callId));
+    expect(events.map((event) => [event.stage, event.status])).toEqual([
+      ["UPLOAD", "STARTED"],
+      ["UPLOAD", "COMPLETED"],
+    ]);
+    expect(events[1]?.durationMs).toBeGreaterThanOrEqual(0);
   });
 
   it("answers another user's upload as missing", async () => {
