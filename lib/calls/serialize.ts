@@ -1,4 +1,4 @@
-import type { CallRecord } from "@/db/schema";
+import type { CallProcessingEvent, CallRecord } from "@/db/schema";
 
 /** The call as the API and the client components see it (dates as ISO strings). */
 export interface CallJson {
@@ -32,5 +32,19 @@ export function toCallJson(call: CallRecord): CallJson {
     errorReason: call.errorReason,
     createdAt: call.createdAt.toISOString(),
     updatedAt: call.updatedAt.toISOString(),
+  };
+}
+
+/** A processing event as the timeline and `GET /api/calls/:id/events` show it. */
+export function toTimelineEvent(event: CallProcessingEvent) {
+  return {
+    id: event.id,
+    stage: event.stage,
+    status: event.status,
+    provider: event.provider,
+    durationMs: event.durationMs,
+    errorCode: event.errorCode,
+    errorMessage: event.errorMessage,
+    createdAt: event.createdAt.toISOString(),
   };
 }

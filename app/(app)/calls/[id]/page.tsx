@@ -4,11 +4,14 @@ import { notFound } from "next/navigation";
 import { cache } from "react";
 import { AudioPlayer, AudioUnavailable } from "@/components/calls/AudioPlayer";
 import { CallDetails } from "@/components/calls/CallDetails";
-import { ActionItemsPlaceholder, TimelinePlaceholder, TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
+import { ActionItemsPlaceholder, TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
+import { ProcessingTimeline } from "@/components/calls/ProcessingTimeline";
 import { NowProvider } from "@/components/calls/RelativeTime";
 import { getDb } from "@/db";
 import { getArtifact } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
+import { listCallEvents } from "@/db/queries/events";
+import { toTimelineEvent } from "@/lib/calls/serialize";
 import { requirePageUser } from "@/lib/auth/session";
 import { toCallJson } from "@/lib/calls/serialize";
 
@@ -20,8 +23,11 @@ const loadCall = cache(async (id: string) => {
   const db = await getDb();
   const call = await getCall(db, { userId: user.id, callId: id });
   if (!call) return null;
-  const audio = await getArtifact(db, { userId: user.id, callId: id, type: "TEMP_AUDIO" });
-  return { call, hasAudio: audio !== null };
+  const [audio, events] = await Promise.all([
+    getArtifact(db, { userId: user.id, callId: id, type: "TEMP_AUDIO" }),
+    listCallEvents(db, { userId: user.id, callId: id }),
+  ]);
+  return { call, hasAudio: audio !== null, events: events.map(toTimelineEvent) };
 });
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -37,7 +43,7 @@ function renderedAt(): number {
 export default async function CallPage({ params }: Props) {
   const loaded = await loadCall((await params).id);
   if (!loaded) notFound();
-  const { call, hasAudio } = loaded;
+  const { call, hasAudio, events } = loaded;
   const json = toCallJson(call);
 
   return (
@@ -73,7 +79,7 @@ export default async function CallPage({ params }: Props) {
         </div>
         <div className="space-y-6">
           <ActionItemsPlaceholder status={call.status} />
-          <TimelinePlaceholder status={call.status} />
+          <ProcessingTimeline callId={call.id} initialStatus={call.status} initialEvents={events} />
         </div>
       </div>
     </NowProvider>

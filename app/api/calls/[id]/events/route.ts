@@ -5,6 +5,7 @@ import { listCallEvents } from "@/db/queries/events";
 import { requireUser } from "@/lib/auth/session";
 import { apiRoute } from "@/lib/http/api";
 import { notFound } from "@/lib/http/errors";
+import { toTimelineEvent } from "@/lib/calls/serialize";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -19,15 +20,6 @@ export const GET = apiRoute<{ id: string }>(async (_request, { params }) => {
   const events = await listCallEvents(db, { userId: user.id, callId: id });
   return NextResponse.json({
     callStatus: call.status,
-    events: events.map((event) => ({
-      id: event.id,
-      stage: event.stage,
-      status: event.status,
-      provider: event.provider,
-      durationMs: event.durationMs,
-      errorCode: event.errorCode,
-      errorMessage: event.errorMessage,
-      createdAt: event.createdAt.toISOString(),
-    })),
+    events: events.map(toTimelineEvent),
   });
 });

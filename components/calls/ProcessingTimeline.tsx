@@ -1,0 +1,84 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { CallStatus } from "@/db/schema";
+import { buildTimeline, formatDuration, type StageState, type TimelineEvent } from "./timeline-model";
+
+const POLL_MS = 2000;
+
+const STATE_STYLE: Record<StageState, { dot: string; text: string; label: string }> = {
+  waiting: { dot: "border-2 border-slate-300 bg-white", text: "text-slate-500", label: "Waiting" },
+  running: { dot: "bg-brand-500 animate-pulse", text: "text-brand-700", label: "Running" },
+  retrying: { dot: "bg-amber-500 animate-pulse", text: "text-amber-800", label: "Retrying" },
+  done: { dot: "bg-emerald-500", text: "text-emerald-800", label: "Done" },
+  skipped: { dot: "bg-slate-400", text: "text-slate-600", label: "Already done" },
+  failed: { dot: "bg-red-600", text: "text-red-800", label: "Failed" },
+};
+
+/** Every stage with status, provider, duration, attempts and errors in plain words; live while the call is processed. */
+export function ProcessingTimeline({ callId, initialStatus, initialEvents }: { callId: string; initialStatus: CallStatus; initialEvents: TimelineEvent[] }) {
+  const [status, setStatus] = useState(initialStatus);
+  const [events, setEvents] = useState(initialEvents);
+  const [stale, setStale] = useState(false);
+  const live = status === "QUEUED" || status === "PROCESSING" || status === "UPLOADING";
+
+  useEffect(() => {
+    if (!live) return;
+    let cancelled = false;
+    const timer = setInterval(async () => {
+      if (document.hidden) return;
+      try {
+        const response = await fetch(`/api/calls/${callId}/events`, { cache: "no-store" });
+        if (!response.ok) throw new Error(String(response.status));
+        const body = (await response.json()) as { callStatus: CallStatus; events: TimelineEvent[] };
+        if (cancelled) return;
+        setEvents(body.events);
+        setStatus(body.callStatus);
+        setStale(false);
+      } catch {
+        if (!cancelled) setStale(true);
+      }
+    }, POLL_MS);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+    };
+  }, [callId, live]);
+
+  const rows = buildTimeline(events, status);
+  return (
+    <section aria-labelledby="timeline-heading" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
+      <h2 id="timeline-heading" className="text-base font-semibold">
+        Processing timeline
+      </h2>
+      {status === "QUEUED" ? <p className="mt-1 text-sm text-slate-600">Waiting to be processed.</p> : null}
+      {stale ? (
+        <p role="status" className="mt-2 text-xs text-amber-800">
+          Could not refresh the timeline; retrying.
+        </p>
+      ) : null}
+      <ol className="mt-4 space-y-3" aria-live="polite">
+        {rows.map((row) => {
+          const style = STATE_STYLE[row.state];
+          return (
+            <li key={row.stage} className="flex gap-3" data-testid={`stage-${row.stage}`} data-state={row.state}>
+              <span aria-hidden="true" className={`mt-1.5 h-2.5 w-2.5 shrink-0 rounded-full ${style.dot}`} />
+              <div className="min-w-0 flex-1">
+                <div className="flex flex-wrap items-baseline justify-between gap-x-2">
+                  <span className="text-sm font-medium">{row.label}</span>
+                  <span className={`text-xs font-medium ${style.text}`}>{style.label}</span>
+                </div>
+                <p className="text-xs text-slate-500">
+                  {[row.provider, formatDuration(row.durationMs), row.attempts > 1 ? `${row.attempts} attempts` : null].filter(Boolean).join(" · ")}
+                </p>
+                {row.error ? (
+                  <p className={`mt-1 text-xs ${row.state === "failed" ? "text-red-800" : "text-amber-800"}`}>{row.error}</p>
+                ) : null}
+              </div>
+            </li>
+          );
+        })}
+      </ol>
+    </section>
+  );
+}
