@@ -45,11 +45,3 @@ export function ActionItemsPlaceholder({ status }: { status: CallStatus }) {
     </Placeholder>
   );
 }
-
-export function TimelinePlaceholder({ status }: { status: CallStatus }) {
-  return (
-    <Placeholder id="timeline-heading" title="Processing timeline" status={status}>
-      Each processing stage, with its status and duration, appears here once processing has run.
-    </Placeholder>
-  );
-}
