@@ -189,3 +189,14 @@ export async function listStaleUploads(db: DbOrTx, { olderThan, limit = 100 }: {
     .orderBy(callRecords.updatedAt)
     .limit(limit);
 }
+
+/** System query: the owner of an upload still in progress, by call id (for recovery after a crash). */
+export async function findUploadingCall(db: DbOrTx, callId: string): Promise<{ id: string; userId: string } | null> {
+  if (!isUuid(callId)) return null;
+  const [row] = await db
+    .select({ id: callRecords.id, userId: callRecords.userId })
+    .from(callRecords)
+    .where(and(eq(callRecords.id, callId), eq(callRecords.status, "UPLOADING")))
+    .limit(1);
+  return row ?? null;
+}

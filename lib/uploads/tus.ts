@@ -4,7 +4,8 @@ import path from "node:path";
 import { FileStore } from "@tus/file-store";
 import { Server } from "@tus/server";
 import type { Database } from "@/db";
-import { touchUploadingCall } from "@/db/queries/calls";
+import { getArtifact } from "@/db/queries/artifacts";
+import { findUploadingCall, getCall, touchUploadingCall } from "@/db/queries/calls";
 import { abandonUpload, beginCall, finishUpload, tooLarge, type IngestDeps } from "@/lib/calls/ingest";
 import { callMetadataSchema } from "@/lib/calls/metadata";
 import { toAppError } from "@/lib/http/api";
@@ -13,6 +14,62 @@ import type { ObjectStorage } from "@/lib/storage";
 
 export const TUS_PATH = "/api/uploads";
 export const CALL_ID_HEADER = "X-Scryon-Call-Id";
+
+function uploadIdOf(request: Request): string {
+  return new URL(request.url).pathname.slice(TUS_PATH.length + 1);
+}
+
+/**
+ * If the answer to the last chunk was lost, the client asks again (HEAD, or PATCH at the final offset).
+ * The upload is already a call by then: say it is complete, with its call id, instead of a 404 that
+ * would make the client start a second upload.
+ */
+async function answerForFinishedUpload(db: Database, userId: string, request: Request): Promise<Response | null> {
+  if (request.method !== "HEAD" && request.method !== "PATCH") return null;
+  const callId = uploadIdOf(request);
+  const call = await getCall(db, { userId, callId });
+  if (!call || call.status === "UPLOADING") return null;
+  const audio = await getArtifact(db, { userId, callId, type: "TEMP_AUDIO" });
+  if (!audio) return null;
+  const size = String(audio.byteSize);
+  return new Response(null, {
+    status: request.method === "HEAD" ? 200 : 204,
+    headers: { "Tus-Resumable": "1.0.0", "Upload-Offset": size, "Upload-Length": size, "Cache-Control": "no-store", [CALL_ID_HEADER]: call.id },
+  });
+}
+
+/**
+ * After a crash between the last byte and the end of `finishUpload`, a complete upload sits in the tus
+ * folder with its call still UPLOADING. Finish those (or reject them, as `finishUpload` would) instead
+ * of letting the stale-upload sweep throw a whole recording away.
+ */
+export async function recoverCompletedUploads(deps: IngestDeps, spoolDir: string): Promise<number> {
+  const directory = path.join(spoolDir, "tus");
+  let names: string[];
+  try {
+    names = await fs.readdir(directory);
+  } catch {
+    return 0;
+  }
+  let recovered = 0;
+  for (const name of names.filter((entry) => entry.endsWith(".json"))) {
+    const id = name.slice(0, -".json".length);
+    const filePath = path.join(directory, id);
+    const info = JSON.parse(await fs.readFile(path.join(directory, name), "utf8")) as { size?: number };
+    const stat = await fs.stat(filePath).catch(() => null);
+    const call = await findUploadingCall(deps.db, id);
+    if (!call || !stat || typeof info.size !== "number" || stat.size !== info.size) continue;
+    try {
+      await finishUpload(deps, { userId: call.userId, callId: id, filePath, declaredBytes: info.size });
+      recovered++;
+    } catch (error) {
+      console.warn(`[uploads] a recovered upload was rejected: ${toAppError(error).code}`);
+      await abandonUpload(deps, { userId: call.userId, callId: id, filePath });
+    }
+    await fs.rm(path.join(directory, name), { force: true });
+  }
+  return recovered;
+}
 
 /** tus hooks answer errors as `{ status_code, body }`; ours carry the API's JSON error shape. */
 function tusError(error: AppError) {
@@ -81,11 +138,12 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
 
   return {
     async handle(request: Request): Promise<Response> {
+      const finished = await answerForFinishedUpload(db, userId, request);
+      if (finished) return finished;
       const response = await server.handleWeb(request);
       // A terminated (cancelled) upload takes its call row with it.
       if (request.method === "DELETE" && response.status === 204) {
-        const callId = new URL(request.url).pathname.split("/").pop() ?? "";
-        await abandonUpload({ db, storage }, { userId, callId });
+        await abandonUpload({ db, storage }, { userId, callId: uploadIdOf(request) });
       }
       return response;
     },

@@ -7,7 +7,7 @@ import { upsertUserByExternalId } from "@/db/queries/users";
 import { callArtifacts, callProcessingEvents, callRecords } from "@/db/schema";
 import type { IngestDeps } from "@/lib/calls/ingest";
 import { createLocalStorage } from "@/lib/storage";
-import { CALL_ID_HEADER, createTusServer } from "@/lib/uploads/tus";
+import { CALL_ID_HEADER, createTusServer, recoverCompletedUploads } from "@/lib/uploads/tus";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
 import { makeAudio } from "../helpers/make-audio";
 
@@ -93,6 +93,38 @@ describe.each(databaseKinds())("tus resumable upload on %s", (kind) => {
       ["UPLOAD", "COMPLETED"],
     ]);
     expect(events[1]?.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("when the answer to the last chunk was lost, asking again says the upload is complete, with its call id", async () => {
+    const bytes = await fs.readFile(await makeAudio("wav"));
+    const location = (await create(alice, bytes.byteLength)).headers.get("location")!;
+    const callId = location.split("/").pop()!;
+    expect((await patch(alice, location, 0, bytes)).status).toBe(204);
+
+    const again = await head(alice, location);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("upload-offset")).toBe(String(bytes.byteLength));
+    expect(again.headers.get(CALL_ID_HEADER)).toBe(callId);
+    const repeated = await patch(alice, location, bytes.byteLength, new Uint8Array());
+    expect(repeated.status).toBe(204);
+    expect(repeated.headers.get(CALL_ID_HEADER)).toBe(callId);
+    expect((await head(bob, location)).status).toBe(404);
+  });
+
+  it("after a crash, finishes uploads whose bytes all arrived instead of sweeping them away", async () => {
+    const bytes = await fs.readFile(await makeAudio("flac"));
+    const complete = (await create(alice, bytes.byteLength, { filename: "Crashed at the end.flac" })).headers.get("location")!;
+    const partial = (await create(alice, bytes.byteLength, { filename: "Still sending.flac" })).headers.get("location")!;
+    const tusDir = path.join(root, "uploads", "tus");
+    // Simulate: all bytes on disk, but the server died before finishing the call.
+    await fs.writeFile(path.join(tusDir, complete.split("/").pop()!), bytes);
+    await patch(alice, partial, 0, bytes.subarray(0, 100));
+
+    expect(await recoverCompletedUploads(deps, path.join(root, "uploads"))).toBe(1);
+    const [finished] = await t.db.select().from(callRecords).where(eq(callRecords.id, complete.split("/").pop()!));
+    expect(finished?.status).toBe("QUEUED");
+    const [waiting] = await t.db.select().from(callRecords).where(eq(callRecords.id, partial.split("/").pop()!));
+    expect(waiting?.status).toBe("UPLOADING");
   });
 
   it("answers another user's upload as missing", async () => {
