@@ -180,9 +180,13 @@ test("the call page plays the recording with range requests, seeks, and keeps ed
   await expect(callPage.status).toHaveText(/^(Queued|Processing|Completed|Failed)$/);
   await expect(page.getByText("Grace Hopper").first()).toBeVisible();
   await expect(page.getByText("+1 555 0100")).toBeVisible();
-  for (const section of ["Transcript", "Action items", "Processing timeline"]) {
+  for (const section of ["Transcript", "Action items"]) {
     await expect(page.getByRole("region", { name: section })).toContainText("once processing has run");
   }
+  // The timeline shows what really happened: the upload, done; every later stage still waiting.
+  const timeline = page.getByRole("region", { name: "Processing timeline" });
+  await expect(timeline.getByTestId("stage-UPLOAD")).toHaveAttribute("data-state", "done");
+  await expect(timeline.getByTestId("stage-TRANSCRIPTION")).toHaveAttribute("data-state", "waiting");
 
   // The player reads the duration, seeks, and plays from where it was sent.
   const duration = await callPage.audioDuration();
