@@ -1,0 +1,178 @@
+import fs from "node:fs";
+import path from "node:path";
+import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
+import { E2E } from "../playwright.config";
+import { makeAudio } from "../tests/helpers/make-audio";
+import { signFirebaseToken, signInWithFirebaseToken } from "./support/firebase-tokens";
+
+/**
+ * Access control for every route handler, page and server action in app/. Each one needs an entry
+ * below; the first test fails when a new one is added without a case.
+ */
+
+interface World {
+  anon: APIRequestContext;
+  alice: APIRequestContext;
+  bob: APIRequestContext;
+  aliceCallId: string;
+  aliceUploadUrl: string;
+}
+
+type AccessCase = { public: string } | { check: (world: World) => Promise<void> };
+
+const CASES: Record<string, AccessCase> = {
+  "route /api/auth/[...nextauth]": { public: "Auth.js sign-in, CSRF and session endpoints" },
+  "action app/sign-in/actions.ts#signInAsLocalDev": { public: "signing in; refused by config when local-dev is off" },
+  "action app/sign-in/actions.ts#signOutAction": { public: "signing out only clears the caller's own cookie" },
+  "page /": { public: "landing page" },
+  "page /sign-in": { public: "sign-in page" },
+
+  "route /api/calls": {
+    async check({ anon, bob, aliceCallId }) {
+      expect((await anon.get("/api/calls")).status()).toBe(401);
+      expect((await anon.post("/api/calls", { multipart: { title: "x" } })).status()).toBe(401);
+      const bobsList = (await (await bob.get("/api/calls?status=QUEUED,PROCESSING,COMPLETED,FAILED,UPLOADING")).json()) as {
+        items: { id: string }[];
+      };
+      expect(bobsList.items.map((call) => call.id)).not.toContain(aliceCallId);
+    },
+  },
+  "route /api/calls/[id]": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}`;
+      expect((await anon.get(url)).status()).toBe(401);
+      expect((await anon.patch(url, { data: { title: "x" } })).status()).toBe(401);
+      expect((await anon.delete(url)).status()).toBe(401);
+      const missing = await bob.get(`/api/calls/00000000-0000-4000-8000-000000000000`);
+      const theirs = await bob.get(url);
+      expect(theirs.status()).toBe(404);
+      // Indistinguishable from a call that does not exist.
+      expect(await theirs.json()).toEqual(await missing.json());
+      expect((await bob.patch(url, { data: { title: "Hijacked" } })).status()).toBe(404);
+      expect((await bob.delete(url)).status()).toBe(404);
+      expect(((await (await alice.get(url)).json()) as { call: { title: string } }).call.title).not.toBe("Hijacked");
+    },
+  },
+  "route /api/calls/[id]/audio": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/audio`;
+      expect((await anon.get(url)).status()).toBe(401);
+      expect((await bob.get(url)).status()).toBe(404);
+      expect((await alice.get(url, { headers: { Range: "bytes=0-9" } })).status()).toBe(206);
+    },
+  },
+  "route /api/calls/[id]/events": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/events`;
+      expect((await anon.get(url)).status()).toBe(401);
+      expect((await bob.get(url)).status()).toBe(404);
+      expect((await alice.get(url)).status()).toBe(200);
+    },
+  },
+  "route /api/uploads/[[...path]]": {
+    async check({ anon, bob, alice, aliceUploadUrl }) {
+      const tus = { "Tus-Resumable": "1.0.0" };
+      expect((await anon.post("/api/uploads", { headers: { ...tus, "Upload-Length": "10" } })).status()).toBe(401);
+      expect((await anon.head(aliceUploadUrl, { headers: tus })).status()).toBe(401);
+      expect((await bob.head(aliceUploadUrl, { headers: tus })).status()).toBe(404);
+      const patch = { ...tus, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream" };
+      expect((await bob.patch(aliceUploadUrl, { headers: patch, data: Buffer.from("RIFF") })).status()).toBe(404);
+      expect((await bob.delete(aliceUploadUrl, { headers: tus })).status()).toBe(404);
+      expect((await alice.head(aliceUploadUrl, { headers: tus })).status()).toBe(200);
+    },
+  },
+  "page /calls": {
+    async check({ anon }) {
+      const response = await anon.get("/calls", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fcalls");
+    },
+  },
+  "page /calls/[id]": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      expect((await anon.get(`/calls/${aliceCallId}`, { maxRedirects: 0 })).status()).toBe(307);
+      expect((await bob.get(`/calls/${aliceCallId}`)).status()).toBe(404);
+      expect((await alice.get(`/calls/${aliceCallId}`)).status()).toBe(200);
+    },
+  },
+  "page /upload": {
+    async check({ anon }) {
+      expect((await anon.get("/upload", { maxRedirects: 0 })).status()).toBe(307);
+    },
+  },
+};
+
+/** Every route handler, page and server action under app/, named like the CASES keys. */
+function discoverEndpoints(): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/\.(ts|tsx)$/.test(entry.name)) {
+        const relative = path.relative("app", dir).split(path.sep).filter((part) => !/^\(.*\)$/.test(part));
+        const urlPath = `/${relative.join("/")}`;
+        if (/^route\.tsx?$/.test(entry.name)) found.push(`route ${urlPath}`);
+        if (/^page\.tsx?$/.test(entry.name)) found.push(`page ${urlPath}`);
+        const source = fs.readFileSync(full, "utf8");
+        if (/^\s*["']use server["']/.test(source)) {
+          for (const match of source.matchAll(/export\s+async\s+function\s+(\w+)/g)) {
+            found.push(`action ${path.relative(".", full)}#${match[1]}`);
+          }
+        }
+      }
+    }
+  };
+  walk("app");
+  return found.sort();
+}
+
+test.describe("access control", () => {
+  let world: World;
+
+  test.beforeAll(async () => {
+    const context = (auth?: { uid: string; name: string }) =>
+      playwrightRequest.newContext({ baseURL: E2E.baseURL }).then(async (ctx) => {
+        if (auth) {
+          const response = await signInWithFirebaseToken(ctx, await signFirebaseToken(auth));
+          expect(response.headers().location ?? "").not.toContain("error");
+        }
+        return ctx;
+      });
+    const [anon, alice, bob] = await Promise.all([
+      context(),
+      context({ uid: "access-alice", name: "Alice" }),
+      context({ uid: "access-bob", name: "Bob" }),
+    ]);
+    const audio = fs.readFileSync(await makeAudio("wav"));
+    const uploaded = await alice.post("/api/calls", {
+      multipart: { title: "Alice's private call", file: { name: "alice.wav", mimeType: "audio/wav", buffer: audio } },
+    });
+    expect(uploaded.status()).toBe(201);
+    const aliceCallId = ((await uploaded.json()) as { call: { id: string } }).call.id;
+    const created = await alice.post("/api/uploads", {
+      headers: { "Tus-Resumable": "1.0.0", "Upload-Length": String(audio.byteLength), "Upload-Metadata": `filename ${Buffer.from("a.wav").toString("base64")}` },
+    });
+    expect(created.status()).toBe(201);
+    world = { anon, alice, bob, aliceCallId, aliceUploadUrl: created.headers().location! };
+  });
+
+  test.afterAll(async () => {
+    await Promise.all([world?.anon.dispose(), world?.alice.dispose(), world?.bob.dispose()]);
+  });
+
+  test("every route handler, page and server action has an access case, and no case is stale", () => {
+    const endpoints = discoverEndpoints();
+    const missing = endpoints.filter((endpoint) => !(endpoint in CASES));
+    expect(missing, "add a case to e2e/access-control.spec.ts for each of these").toEqual([]);
+    expect(Object.keys(CASES).filter((endpoint) => !endpoints.includes(endpoint)), "these cases name nothing that exists").toEqual([]);
+  });
+
+  for (const [endpoint, accessCase] of Object.entries(CASES)) {
+    if ("check" in accessCase) {
+      test(`${endpoint}: anonymous is refused, another user gets 404`, async () => {
+        await accessCase.check(world);
+      });
+    }
+  }
+});
