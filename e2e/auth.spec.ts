@@ -10,7 +10,7 @@ test("a protected page sends you to sign-in and back; local-dev sign-in and sign
   const signIn = new SignInPage(page);
   await signIn.continueAsLocalDeveloper();
   await expect(page).toHaveURL(/\/calls$/);
-  await expect(page.getByRole("heading", { name: "No calls yet" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Calls" })).toBeVisible();
 
   const shell = new AppShell(page);
   await shell.expectSignedInAs("Local Developer");
@@ -29,8 +29,9 @@ test("session cookies are httpOnly and SameSite=Lax", async ({ page, context }) 
   expect(session?.sameSite).toBe("Lax");
 });
 
-test("signing in with a Firebase ID token creates the user and shows their name", async ({ page }) => {
-  const idToken = await signFirebaseToken({ uid: "firebase-ada", name: "Ada Lovelace", email: "ada@example.com" });
+test("signing in with a Firebase ID token creates the user, who starts with an empty call list", async ({ page }) => {
+  // A new uid each run: this user has never uploaded anything.
+  const idToken = await signFirebaseToken({ uid: `firebase-ada-${Date.now()}`, name: "Ada Lovelace", email: "ada@example.com" });
   await new SignInPage(page).goto();
   const response = await signInWithFirebaseToken(page.request, idToken);
   expect(response.status()).toBe(302);
@@ -38,6 +39,9 @@ test("signing in with a Firebase ID token creates the user and shows their name"
 
   await page.goto("/calls");
   await new AppShell(page).expectSignedInAs("Ada Lovelace");
+  await expect(page.getByRole("heading", { name: "No calls yet" })).toBeVisible();
+  await expect(page.getByRole("link", { name: /upload a recording/i })).toBeVisible();
+  await new AppShell(page).signOut();
 });
 
 test("a Firebase token for another project is refused", async ({ page }) => {
