@@ -2,3 +2,4 @@ export * from "./enums";
 export * from "./users";
 export * from "./calls";
 export * from "./events";
+export * from "./pipeline";

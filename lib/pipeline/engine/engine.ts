@@ -1,0 +1,219 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { Inngest, InngestFunction } from "inngest";
+import type { Database } from "@/db/client";
+import { isUuid } from "@/db/queries/ids";
+import { getRun as getRunRow, getRunSteps, listJobs, listRuns as listRunRows, reconcileCronJobs, releaseAllLeases } from "@/db/queries/pipeline-runs";
+import type { PipelineJob, PipelineRun, PipelineRunStatus } from "@/db/schema";
+import { registerEventSink } from "./client";
+import { nextCronTick } from "./cron";
+import { Executor } from "./executor";
+import { createProtocolClient } from "./protocol";
+import { buildRegistry, concurrencyGroups, type FunctionSpec } from "./registry";
+import { Scheduler } from "./scheduler";
+import { defaultBackoff } from "./time";
+import { consoleLogger, type EngineLogger } from "./types";
+
+/**
+ * The embedded Inngest engine: an in-process stand-in for the Inngest server. It drives the app's real
+ * Inngest functions through their real `serve()` handler (SDK protocol, no HTTP), keeps runs, step
+ * results and the job queue in the app database, and resumes them after a restart.
+ */
+
+export interface EmbeddedEngineOptions {
+  db: Database;
+  /** The app's client; build it with `createEmbeddedClient` so `inngest.send()` reaches this engine. */
+  client: Inngest.Any;
+  functions: InngestFunction.Any[];
+  /** The client's id (the default); anything else is refused. */
+  appId?: string;
+  /** The engine's clock for due times, backoff, timeouts and cron. Tests pass a fake one. */
+  now?: () => Date;
+  /** Longest the loop sleeps between passes when nothing wakes it (default 1000 ms). */
+  pollIntervalMs?: number;
+  /** Jobs executing at once across all functions (default 8). */
+  maxConcurrency?: number;
+  /** Claim lease; a crashed engine's jobs are picked up again after it (default 5 min). */
+  leaseMs?: number;
+  /**
+   * This engine is the only one on the database (PGlite allows one process per data dir): at start it
+   * takes over jobs a crashed predecessor still holds instead of waiting for their leases to lapse.
+   */
+  exclusive?: boolean;
+  /** Delay before retry number `attempt + 1` (default 10 s doubling, capped at 1 h). */
+  backoff?: (attempt: number) => number;
+  logger?: EngineLogger;
+}
+
+export interface RunStepView {
+  id: string;
+  name: string | null;
+  op: string;
+  result: unknown;
+  at: Date;
+}
+
+export interface RunView {
+  id: string;
+  functionId: string;
+  status: PipelineRunStatus;
+  event: unknown;
+  output: unknown;
+  error: unknown;
+  parentRunId: string | null;
+  createdAt: Date;
+  endedAt: Date | null;
+  /** Memoized steps in completion order. */
+  steps: RunStepView[];
+}
+
+export interface EmbeddedEngine {
+  readonly appId: string;
+  /** Syncs the app's functions through the serve handler, schedules cron triggers, starts the loop. */
+  start(): Promise<void>;
+  /** Stops claiming work and waits for in-flight steps to finish and be stored. */
+  stop(): Promise<void>;
+  /** Accepts events (what `inngest.send()` ends up calling). An event id seen before is ignored. */
+  send(events: EventInput | EventInput[]): Promise<{ ids: string[] }>;
+  /** Something may be due now (e.g. the fake clock moved): poll immediately. */
+  wake(): void;
+  /** Resolves when nothing is running or due by the engine clock. For tests. */
+  waitForIdle(options?: { timeoutMs?: number }): Promise<void>;
+  /** Resolves once everything that may run (within concurrency limits) has been started. For tests. */
+  waitForSettled(options?: { timeoutMs?: number }): Promise<void>;
+  getRun(runId: string): Promise<RunView | null>;
+  listRuns(filter?: { functionId?: string; eventId?: string; status?: PipelineRunStatus; parentRunId?: string; limit?: number }): Promise<PipelineRun[]>;
+  /** Queued work of a run (or of all runs), for inspection. */
+  listJobs(runId?: string): Promise<PipelineJob[]>;
+  cancelRun(runId: string): Promise<boolean>;
+  /** The composite id (`<appId>-<id>`) of a function, as stored in runs. */
+  functionId(fn: InngestFunction.Any | string): string;
+}
+
+export interface EventInput {
+  name: string;
+  data?: Record<string, unknown>;
+  id?: string;
+  ts?: number;
+  [key: string]: unknown;
+}
+
+export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEngine {
+  const { db, client, functions } = options;
+  const appId = options.appId ?? client.id;
+  // Composite function ids and the client's event route are both derived from the client's id.
+  if (appId !== client.id) throw new Error(`appId "${appId}" must match the Inngest client's id "${client.id}".`);
+  const now = options.now ?? (() => new Date());
+  const logger = options.logger ?? consoleLogger;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+
+  const protocol = createProtocolClient({ client, functions });
+  let registry = new Map<string, FunctionSpec>();
+  let synced: Promise<void> | null = null;
+  // Functions are read from the serve handler once, before the first event is matched to them.
+  const ready = () =>
+    (synced ??= protocol.sync().then(
+      (configs) => {
+        registry = buildRegistry(configs, logger);
+      },
+      (error: unknown) => {
+        synced = null;
+        throw error;
+      },
+    ));
+
+  const executor = new Executor({ db, protocol, functions: () => registry, now, backoff: options.backoff ?? defaultBackoff, logger });
+
+  const scheduler = new Scheduler({
+    db,
+    now,
+    owner: `${appId}:${randomUUID()}`,
+    pollIntervalMs,
+    maxConcurrency: options.maxConcurrency ?? 8,
+    leaseMs: options.leaseMs ?? 5 * 60_000,
+    logger,
+    groupsFor: (job, runEvent) => {
+      // Only calls run user code; timers and cron ticks are bookkeeping and never wait for a slot.
+      const fn = job.kind === "call" ? registry.get(job.functionId) : undefined;
+      return fn ? concurrencyGroups(fn, runEvent) : [];
+    },
+    process: (job) => executor.process(job),
+  });
+
+  const send = async (events: EventInput | EventInput[]) => {
+    await ready();
+    const list = Array.isArray(events) ? events : [events];
+    const ids = await db.transaction((tx) => executor.ingest(tx, list));
+    scheduler.wake();
+    return { ids };
+  };
+
+  // The embedded client's fetch hands `inngest.send()` here, from any bundle of the app. Registered from
+  // construction, so events sent before start() are stored (and run once the loop starts).
+  const sink = { receive: async (events: unknown[]) => (await send(events as EventInput[])).ids };
+  let unregister = registerEventSink(appId, sink);
+
+  const functionId = (fn: InngestFunction.Any | string) => `${appId}-${typeof fn === "string" ? fn : fn.opts.id}`;
+
+  return {
+    appId,
+    functionId,
+
+    async start() {
+      if (scheduler.isRunning) return;
+      unregister = registerEventSink(appId, sink);
+      await ready();
+      // One queued tick per cron trigger; an existing tick keeps its time, so a restart neither skips
+      // nor repeats one.
+      const at = now();
+      const crons = [...registry.values()].flatMap((fn) =>
+        fn.crons.map((cron) => ({ functionId: fn.id, cron, jobKey: `cron:${fn.id}:${cron}`, runAt: nextCronTick(cron, at) })),
+      );
+      await db.transaction((tx) => reconcileCronJobs(tx, crons, at));
+      if (options.exclusive) {
+        const released = await releaseAllLeases(db);
+        if (released) logger.info(`Embedded Inngest engine: resuming ${released} job(s) interrupted by the previous process`);
+      }
+      scheduler.start();
+    },
+
+    async stop() {
+      await scheduler.stop();
+      unregister();
+    },
+
+    send,
+    wake: () => scheduler.wake(),
+    waitForIdle: (opts) => scheduler.waitForIdle(opts?.timeoutMs),
+    waitForSettled: (opts) => scheduler.waitForSettled(opts?.timeoutMs),
+
+    async getRun(runId) {
+      if (!isUuid(runId)) return null;
+      const run = await getRunRow(db, runId);
+      if (!run) return null;
+      const steps = await getRunSteps(db, runId);
+      return {
+        id: run.id,
+        functionId: run.functionId,
+        status: run.status,
+        event: run.event,
+        output: run.output,
+        error: run.error,
+        parentRunId: run.parentRunId,
+        createdAt: run.createdAt,
+        endedAt: run.endedAt,
+        steps: steps.map((step) => ({ id: step.stepId, name: step.name, op: step.op, result: step.result, at: step.createdAt })),
+      };
+    },
+
+    listRuns: (filter) => (filter?.parentRunId && !isUuid(filter.parentRunId) ? Promise.resolve([]) : listRunRows(db, filter)),
+    listJobs: (runId) => (runId !== undefined && !isUuid(runId) ? Promise.resolve([]) : listJobs(db, runId)),
+
+    async cancelRun(runId) {
+      if (!isUuid(runId)) return false;
+      const cancelled = await db.transaction((tx) => executor.cancelRun(tx, runId));
+      scheduler.wake();
+      return cancelled;
+    },
+  };
+}

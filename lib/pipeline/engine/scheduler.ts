@@ -1,0 +1,222 @@
+import type { Database } from "@/db/client";
+import { claimJobs, findDueJobs, hasDueJobs, nextWakeAt, releaseJob, renewLeases } from "@/db/queries/pipeline-runs";
+import type { PipelineJob } from "@/db/schema";
+import type { EngineLogger } from "./types";
+
+/**
+ * The polling loop: claims due jobs (up to `maxConcurrency`, within each function's concurrency limits),
+ * runs them, and sleeps until the next job is due — at most `pollIntervalMs`, and less when `wake()` is
+ * called (new work) or a job finishes. Never a busy loop: a pass that claims nothing always sleeps.
+ */
+
+export interface SchedulerOptions {
+  db: Database;
+  now(): Date;
+  /** Written into leases, to tell engines apart in the jobs table. */
+  owner: string;
+  pollIntervalMs: number;
+  maxConcurrency: number;
+  /** How long a claimed job stays invisible to other engines (a crashed engine's jobs return after it). */
+  leaseMs: number;
+  logger: EngineLogger;
+  /** Concurrency groups a job occupies while it runs (empty for jobs that run no user code). */
+  groupsFor(job: PipelineJob, runEvent: unknown): { group: string; limit: number }[];
+  process(job: PipelineJob): Promise<void>;
+}
+
+export class Scheduler {
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly groupCounts = new Map<string, number>();
+  private wakeRequested = false;
+  private wakeSleeper: (() => void) | null = null;
+  private passing = false;
+  private passWaiters: ((claimed: number) => void)[] = [];
+  private leaseTimer: ReturnType<typeof setInterval> | null = null;
+  /** Jobs whose processing threw (a database error): retried after a growing real-time pause. */
+  private readonly cooldown = new Map<string, { until: number; failures: number }>();
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+    // Long steps (a transcription) keep their lease, so another engine on the same database never
+    // takes a job that is still running here.
+    this.leaseTimer = setInterval(() => void this.renewLeases(), Math.max(1000, this.options.leaseMs / 3));
+    this.leaseTimer.unref?.();
+  }
+
+  private async renewLeases(): Promise<void> {
+    const { db, leaseMs, owner } = this.options;
+    const until = new Date(this.options.now().getTime() + leaseMs);
+    await renewLeases(db, [...this.inFlight.keys()], { until, owner }).catch((error: unknown) =>
+      this.options.logger.warn("Embedded Inngest engine: renewing job leases failed", error),
+    );
+  }
+
+  /** Stops claiming work and waits for the jobs in flight to finish (their results are stored). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = null;
+    this.wake();
+    await this.loopDone;
+    await Promise.allSettled([...this.inFlight.values()]);
+    for (const resolve of this.passWaiters.splice(0)) resolve(0);
+  }
+
+  /** New work may be due: run a pass now instead of at the end of the poll interval. */
+  wake(): void {
+    this.wakeRequested = true;
+    this.wakeSleeper?.();
+  }
+
+  /**
+   * Resolves once nothing is running and nothing is due by the engine clock (future timers may remain).
+   * For tests and scripts; a real clock keeps making things due.
+   */
+  async waitForIdle(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error("The embedded Inngest engine is not running.");
+      this.wake();
+      await this.nextPass();
+      if (this.inFlight.size > 0) {
+        await Promise.race(this.inFlight.values());
+      } else if (!this.passing) {
+        const due = await hasDueJobs(this.options.db, this.options.now());
+        const quiet = !this.passing && this.inFlight.size === 0;
+        if (!due && quiet) return;
+        // Due but not startable (a job cooling down after an error): don't spin on it.
+        if (due && quiet) await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.pollIntervalMs, 100)));
+      }
+      if (Date.now() > deadline) throw new Error(`The embedded Inngest engine did not become idle within ${timeoutMs} ms.`);
+    }
+  }
+
+  /**
+   * Resolves after a pass that started nothing new: everything that may run (within the concurrency
+   * limits) is running. Lets a test look at what is running without waiting on a clock.
+   */
+  async waitForSettled(timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error("The embedded Inngest engine is not running.");
+      this.wake();
+      if ((await this.nextPass()) === 0) return;
+      if (Date.now() > deadline) throw new Error(`The embedded Inngest engine did not settle within ${timeoutMs} ms.`);
+    }
+  }
+
+  /** Resolves with the number of jobs started by the next pass that begins after this call. */
+  private nextPass(): Promise<number> {
+    return new Promise((resolve) => this.passWaiters.push(resolve));
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const waiters = this.passWaiters.splice(0);
+      this.wakeRequested = false;
+      let claimed = 0;
+      this.passing = true;
+      try {
+        claimed = await this.pass();
+      } catch (error) {
+        this.options.logger.error("Embedded Inngest engine: polling the job queue failed", error);
+      } finally {
+        this.passing = false;
+        for (const resolve of waiters) resolve(claimed);
+      }
+      if (!this.running) break;
+      if (claimed > 0) continue;
+      await this.sleep(await this.delayUntilNextJob());
+    }
+  }
+
+  private async delayUntilNextJob(): Promise<number> {
+    const { pollIntervalMs } = this.options;
+    try {
+      const at = await nextWakeAt(this.options.db);
+      const delay = at ? at.getTime() - this.options.now().getTime() : pollIntervalMs;
+      // A job that is already due but was not claimed waits for a slot: a finishing job wakes us.
+      // The floor keeps a job due "in a moment" (or a frozen test clock) from turning into a spin.
+      return delay > 0 ? Math.min(Math.max(delay, 25), pollIntervalMs) : pollIntervalMs;
+    } catch {
+      return pollIntervalMs;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.wakeRequested || !this.running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeSleeper = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeSleeper = done;
+    });
+  }
+
+  /** One pass: claim what is due and may run, start it. Returns how many jobs were started. */
+  private async pass(): Promise<number> {
+    const { db, maxConcurrency, leaseMs, owner } = this.options;
+    const capacity = maxConcurrency - this.inFlight.size;
+    if (capacity <= 0) return 0;
+    const now = this.options.now();
+    if (this.cooldown.size > 100) {
+      for (const [id, { until }] of this.cooldown) if (until < Date.now() - 3_600_000) this.cooldown.delete(id);
+    }
+    // Read past jobs that are blocked by a concurrency limit, so they don't starve the others.
+    const due = await findDueJobs(db, now, capacity + this.inFlight.size + 50);
+    const counts = new Map(this.groupCounts);
+    const picked = new Map<string, { group: string; limit: number }[]>();
+    for (const { job, runEvent } of due) {
+      if (picked.size >= capacity) break;
+      if (this.inFlight.has(job.id) || (this.cooldown.get(job.id)?.until ?? 0) > Date.now()) continue;
+      const groups = this.options.groupsFor(job, runEvent);
+      if (groups.some(({ group, limit }) => (counts.get(group) ?? 0) >= limit)) continue;
+      for (const { group } of groups) counts.set(group, (counts.get(group) ?? 0) + 1);
+      picked.set(job.id, groups);
+    }
+    const claimed = await claimJobs(db, [...picked.keys()], { now, until: new Date(now.getTime() + leaseMs), owner });
+    for (const job of claimed) this.run(job, picked.get(job.id) ?? []);
+    return claimed.length;
+  }
+
+  private run(job: PipelineJob, groups: { group: string }[]): void {
+    for (const { group } of groups) this.groupCounts.set(group, (this.groupCounts.get(group) ?? 0) + 1);
+    this.options.logger.debug(`Embedded Inngest engine: ${job.kind} ${job.stepId} (attempt ${job.attempt}) of run ${job.runId ?? job.functionId}`);
+    const task = this.options
+      .process(job)
+      .then(() => void this.cooldown.delete(job.id))
+      .catch(async (error: unknown) => {
+        // Unexpected (a database error, a bug): give the job back and retry it after a pause that grows
+        // with each failure (real time, so it also works under a test's frozen clock). If even the
+        // release fails, the lease brings the job back.
+        const failures = (this.cooldown.get(job.id)?.failures ?? 0) + 1;
+        this.cooldown.set(job.id, { failures, until: Date.now() + Math.min(100 * 2 ** (failures - 1), 30_000) });
+        this.options.logger.error(`Embedded Inngest engine: job ${job.kind} ${job.stepId} of run ${job.runId ?? "-"} failed (${failures}x)`, error);
+        await releaseJob(this.options.db, job.id).catch(() => {});
+      })
+      .finally(() => {
+        for (const { group } of groups) {
+          const count = (this.groupCounts.get(group) ?? 1) - 1;
+          if (count > 0) this.groupCounts.set(group, count);
+          else this.groupCounts.delete(group);
+        }
+        this.inFlight.delete(job.id);
+        this.wake();
+      });
+    this.inFlight.set(job.id, task);
+  }
+}
