@@ -82,14 +82,28 @@ async function waitFor(url: string, timeoutMs = 60_000) {
 }
 
 function peakRssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0; // the process has exited
+  }
 }
 
-/** The server's own process: `next start` execs node, whose child is the server. */
+function descendants(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendants(child)]);
+}
+
+/** The Next server: the started process or, if it forked one, its largest descendant. */
 function serverPid(child: ChildProcess): number {
-  const children = fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-  return children.length ? Number(children[0]) : child.pid!;
+  const candidates = [child.pid!, ...descendants(child.pid!)];
+  return candidates.reduce((best, pid) => (peakRssMb(pid) > peakRssMb(best) ? pid : best));
 }
 
 async function bareServerMbPerSecond(): Promise<number> {
@@ -163,7 +177,8 @@ async function tusUpload(base: string, cookie: string): Promise<number> {
 }
 
 const base = `http://127.0.0.1:${PORT}`;
-const app = spawn("npx", ["next", "start", "-p", String(PORT), "-H", "127.0.0.1"], {
+const app = spawn(process.execPath, [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(PORT), "-H", "127.0.0.1"], {
+  detached: true, // its own process group, so the whole server goes when the benchmark ends
   env: {
     ...process.env,
     NODE_ENV: "production",
@@ -192,6 +207,6 @@ try {
   console.log(`  app server peak RSS          ${peak.toFixed(0)} MB (after boot and sign-in: ${idleRss.toFixed(0)} MB)`);
   console.log("  (app figures include the checks after the last byte: probe, copy to storage, byte count)");
 } finally {
-  app.kill("SIGTERM");
+  process.kill(-app.pid!, "SIGTERM");
   fs.rmSync(root, { recursive: true, force: true });
 }
