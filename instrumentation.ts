@@ -15,6 +15,10 @@ export async function register() {
   }
   const { getDb } = await import("./db");
   await getDb();
+  const { startEmbeddedPipeline } = await import("./lib/pipeline/embedded");
+  await startEmbeddedPipeline();
   const { startUploadSweeper } = await import("./lib/calls/upload-sweeper");
   startUploadSweeper();
+  const { resendQueuedCalls } = await import("./lib/pipeline/enqueue");
+  await resendQueuedCalls(await getDb());
 }

@@ -69,6 +69,25 @@ const CASES: Record<string, AccessCase> = {
       expect((await alice.get(url)).status()).toBe(200);
     },
   },
+  "route /api/calls/[id]/retry": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/retry`;
+      expect((await anon.post(url)).status()).toBe(401);
+      expect((await bob.post(url)).status()).toBe(404);
+      // Alice may retry her own call only once its processing failed (202); otherwise 409.
+      expect([202, 409]).toContain((await alice.post(url)).status());
+    },
+  },
+  "route /api/inngest": {
+    async check({ anon, alice }) {
+      // Embedded mode: the engine calls the functions in-process; the unsigned handler is never reachable.
+      for (const ctx of [anon, alice]) {
+        expect((await ctx.get("/api/inngest")).status()).toBe(404);
+        expect((await ctx.post("/api/inngest", { data: {} })).status()).toBe(404);
+        expect((await ctx.put("/api/inngest", { data: {} })).status()).toBe(404);
+      }
+    },
+  },
   "route /api/uploads/[[...path]]": {
     async check({ anon, bob, alice, aliceUploadUrl }) {
       const tus = { "Tus-Resumable": "1.0.0" };

@@ -65,6 +65,14 @@ const envSchema = z
     SCRYON_MAX_UPLOAD_BYTES: positiveInt(2 * 1024 ** 3),
     SCRYON_AUDIO_RETENTION_DAYS: positiveInt(30),
     SCRYON_VOICE_CONSENT_VERSION: z.preprocess(emptyToUndefined, z.string().default("2026-11-01")),
+    /** Inngest Cloud / self-hosted `inngest start`: with these set the pipeline runs there, else in-process. */
+    INNGEST_EVENT_KEY: optionalString,
+    INNGEST_SIGNING_KEY: optionalString,
+    INNGEST_BASE_URL: optionalUrl,
+    /** A call PROCESSING longer than this is marked FAILED (STALLED) by the sweeper. */
+    SCRYON_STALL_MINUTES: positiveInt(120),
+    /** Processing events older than this are deleted by the sweeper. */
+    SCRYON_EVENT_RETENTION_DAYS: positiveInt(90),
   })
   .superRefine((value, ctx) => {
     if (value.SCRYON_STORAGE === "vercel-blob" && !value.BLOB_READ_WRITE_TOKEN) {
@@ -72,6 +80,9 @@ const envSchema = z
     }
     if (value.NODE_ENV === "production" && !value.AUTH_SECRET) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 33)" });
+    }
+    if (Boolean(value.INNGEST_EVENT_KEY) !== Boolean(value.INNGEST_SIGNING_KEY)) {
+      ctx.addIssue({ code: "custom", path: ["INNGEST_SIGNING_KEY"], message: "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY must be set together" });
     }
     const firebaseParts = [value.FIREBASE_PROJECT_ID, value.FIREBASE_API_KEY];
     if (firebaseParts.some(Boolean) && !firebaseParts.every(Boolean)) {
@@ -101,6 +112,11 @@ export interface AppEnv {
   maxUploadBytes: number;
   audioRetentionDays: number;
   voiceConsentVersion: string;
+  pipeline:
+    | { mode: "embedded" }
+    | { mode: "inngest"; eventKey: string; signingKey: string; baseUrl: string | undefined };
+  stallAfterMs: number;
+  eventRetentionMs: number;
 }
 
 export class EnvError extends Error {
@@ -147,6 +163,12 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     maxUploadBytes: raw.SCRYON_MAX_UPLOAD_BYTES,
     audioRetentionDays: raw.SCRYON_AUDIO_RETENTION_DAYS,
     voiceConsentVersion: raw.SCRYON_VOICE_CONSENT_VERSION,
+    pipeline:
+      raw.INNGEST_EVENT_KEY && raw.INNGEST_SIGNING_KEY
+        ? { mode: "inngest", eventKey: raw.INNGEST_EVENT_KEY, signingKey: raw.INNGEST_SIGNING_KEY, baseUrl: raw.INNGEST_BASE_URL }
+        : { mode: "embedded" },
+    stallAfterMs: raw.SCRYON_STALL_MINUTES * 60_000,
+    eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
   };
 }
 

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState } from "react";
 import type { CallDirection } from "@/db/schema";
+import { CALL_FIELD_LABELS } from "@/lib/calls/metadata";
 import type { CallJson } from "@/lib/calls/serialize";
 import { ApiError, fetchCall, patchCall } from "./api";
 import { DeleteCallButton } from "./DeleteCallButton";
@@ -196,14 +197,7 @@ interface Draft {
   recordedAt: string;
 }
 
-const FIELD_LABELS: Record<keyof Draft, string> = {
-  title: "Title",
-  contactName: "Contact name",
-  phoneNumber: "Phone number",
-  organization: "Organization",
-  direction: "Direction",
-  recordedAt: "Recorded at",
-};
+const FIELD_LABELS: Record<keyof Draft, string> = CALL_FIELD_LABELS;
 const FIELD_ORDER = Object.keys(FIELD_LABELS) as (keyof Draft)[];
 
 const inputClass =

@@ -1,6 +1,7 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
 import type { CallStatus } from "@/db/schema";
 import { buildTimeline, formatDuration, type StageState, type TimelineEvent } from "./timeline-model";
 
@@ -20,7 +21,34 @@ export function ProcessingTimeline({ callId, initialStatus, initialEvents }: { c
   const [status, setStatus] = useState(initialStatus);
   const [events, setEvents] = useState(initialEvents);
   const [stale, setStale] = useState(false);
+  const [retrying, setRetrying] = useState(false);
+  const [retryError, setRetryError] = useState<string | null>(null);
+  const router = useRouter();
+  const shownStatus = useRef(initialStatus);
   const live = status === "QUEUED" || status === "PROCESSING" || status === "UPLOADING";
+
+  // The header's status chip is server-rendered: refresh it when processing moves the call on.
+  useEffect(() => {
+    if (shownStatus.current !== status) {
+      shownStatus.current = status;
+      router.refresh();
+    }
+  }, [status, router]);
+
+  async function retry() {
+    setRetrying(true);
+    setRetryError(null);
+    try {
+      const response = await fetch(`/api/calls/${callId}/retry`, { method: "POST" });
+      const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+      if (!response.ok) throw new Error(body?.error?.message ?? "The retry could not be started.");
+      setStatus("QUEUED");
+    } catch (error) {
+      setRetryError(error instanceof Error ? error.message : "The retry could not be started.");
+    } finally {
+      setRetrying(false);
+    }
+  }
 
   useEffect(() => {
     if (!live) return;
@@ -52,6 +80,24 @@ export function ProcessingTimeline({ callId, initialStatus, initialEvents }: { c
         Processing timeline
       </h2>
       {status === "QUEUED" ? <p className="mt-1 text-sm text-slate-600">Waiting to be processed.</p> : null}
+      {status === "FAILED" ? (
+        <div className="mt-3 rounded-xl bg-red-50 px-3 py-3">
+          <p className="text-sm text-red-900">Processing stopped. Finished stages are kept; a retry starts where it failed.</p>
+          <button
+            type="button"
+            onClick={retry}
+            disabled={retrying}
+            className="mt-2 rounded-lg bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800 disabled:opacity-60"
+          >
+            {retrying ? "Starting…" : "Retry processing"}
+          </button>
+          {retryError ? (
+            <p role="alert" className="mt-2 text-xs text-red-900">
+              {retryError}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
       {stale ? (
         <p role="status" className="mt-2 text-xs text-amber-800">
           Could not refresh the timeline; retrying.

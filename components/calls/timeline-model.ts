@@ -11,14 +11,13 @@ export interface TimelineEvent {
   createdAt: string;
 }
 
-/** The stages of a call, in the order they run. */
+/** The stages the pipeline runs for a call, in order. (ANALYSIS joins when the analysis stage lands.) */
 export const CALL_STAGES: { stage: ProcessingStage; label: string }[] = [
   { stage: "UPLOAD", label: "Upload" },
   { stage: "AUDIO_PREP", label: "Audio check" },
   { stage: "DIARIZATION", label: "Who spoke when" },
   { stage: "TRANSCRIPTION", label: "Transcription" },
   { stage: "NORMALIZATION", label: "Speakers and transcript" },
-  { stage: "ANALYSIS", label: "Summary and action items" },
   { stage: "CLEANUP", label: "Clean-up" },
 ];
 

@@ -18,10 +18,13 @@ export function DropZone({
   maxUploadBytes,
   compact,
   onFiles,
+  resumable = true,
 }: {
   maxUploadBytes: number;
   compact: boolean;
   onFiles(files: File[]): void;
+  /** False for direct uploads to Vercel Blob, which cannot be resumed after a reload. */
+  resumable?: boolean;
 }) {
   const [dragging, setDragging] = useState(false);
   const onFilesRef = useRef(onFiles);
@@ -110,8 +113,9 @@ export function DropZone({
         {ACCEPTED_FORMATS} audio, or MP4 video-call exports — up to {formatBytes(maxUploadBytes)} each.
       </p>
       <p className="mx-auto mt-1 max-w-xl text-xs text-slate-500">
-        If the connection drops, the upload picks up where it stopped. After a reload, choose the same file again to
-        resume it.
+        {resumable
+          ? "If the connection drops, the upload picks up where it stopped. After a reload, choose the same file again to resume it."
+          : "Large files are sent in parts, and a part that fails is sent again. Keep this page open until the upload is done."}
       </p>
     </section>
   );

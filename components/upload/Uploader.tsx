@@ -2,6 +2,7 @@
 
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { checkFile } from "./check-file";
+import { startDirectUpload } from "./direct-upload";
 import { DropZone } from "./DropZone";
 import { validateFields, type FieldName } from "./metadata-fields";
 import { findUnfinishedUpload, startResumableUpload, type UploadHandle } from "./resumable-upload";
@@ -10,9 +11,16 @@ import { isActive, isEditable, newItem, sameFile, uploadsReducer, type UploadIte
 
 const LEAVE_WARNING =
   "An upload is still running. If you leave this page it stops; choose the same file again later to resume it. Leave anyway?";
+const LEAVE_WARNING_DIRECT = "An upload is still running. If you leave this page it stops and has to start over. Leave anyway?";
 
-/** The upload page's client side: choose or drop files, describe them, upload them resumably. */
-export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
+/**
+ * How files reach the server: `tus` — resumable uploads to the app itself (local storage); `blob` —
+ * straight to Vercel Blob with a client token from the app (lib/uploads/blob-direct.ts).
+ */
+export type UploadMode = "tus" | "blob";
+
+/** The upload page's client side: choose or drop files, describe them, upload them (resumably with tus). */
+export function Uploader({ maxUploadBytes, uploadMode = "tus" }: { maxUploadBytes: number; uploadMode?: UploadMode }) {
   const [items, dispatch] = useReducer(uploadsReducer, []);
   const itemsRef = useRef(items);
   const handles = useRef(new Map<string, UploadHandle>());
@@ -40,7 +48,7 @@ export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
       const url = new URL(anchor.href, window.location.href);
       if (url.origin !== window.location.origin) return; // a real unload: beforeunload asks
       if (url.pathname === window.location.pathname) return;
-      if (!window.confirm(LEAVE_WARNING)) {
+      if (!window.confirm(uploadMode === "blob" ? LEAVE_WARNING_DIRECT : LEAVE_WARNING)) {
         event.preventDefault();
         event.stopPropagation();
       }
@@ -51,9 +59,10 @@ export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
       window.removeEventListener("beforeunload", onBeforeUnload);
       document.removeEventListener("click", onClick, true);
     };
-  }, [busy]);
+  }, [busy, uploadMode]);
 
-  // Leaving the page (after confirming) stops the uploads without deleting them, so they can resume.
+  // Leaving the page (after confirming) stops the uploads: tus ones without deleting them, so they can
+  // resume; direct (Blob) ones cannot resume and are deleted.
   useEffect(() => {
     const current = handles.current;
     return () => {
@@ -83,12 +92,13 @@ export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
             dispatch({ type: "rejected", key: item.key, message: check.message });
             return;
           }
-          const previous = await findUnfinishedUpload(item.file);
+          // Only tus uploads can be resumed.
+          const previous = uploadMode === "tus" ? await findUnfinishedUpload(item.file) : null;
           dispatch({ type: "checked", key: item.key, sniff: check.sniff, previousMetadata: previous?.metadata ?? null });
         })();
       }
     },
-    [maxUploadBytes],
+    [maxUploadBytes, uploadMode],
   );
 
   /** Validates and starts one item; returns the first invalid field's id when the form is not valid. */
@@ -101,7 +111,8 @@ export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
     }
     const key = item.key;
     dispatch({ type: "start", key });
-    const handle = startResumableUpload(item.file, result.metadata, {
+    const send = uploadMode === "blob" ? startDirectUpload : startResumableUpload;
+    const handle = send(item.file, result.metadata, {
       onPhase: (phase) => dispatch({ type: "phase", key, phase }),
       onProgress: (progress) => dispatch({ type: "progress", key, progress }),
       onSuccess: (callId) => {
@@ -115,7 +126,7 @@ export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
     });
     handles.current.set(key, handle);
     return null;
-  }, []);
+  }, [uploadMode]);
 
   const focusLater = (id: string) => requestAnimationFrame(() => document.getElementById(id)?.focus());
 
@@ -156,7 +167,7 @@ export function Uploader({ maxUploadBytes }: { maxUploadBytes: number }) {
 
   return (
     <div className="space-y-6">
-      <DropZone maxUploadBytes={maxUploadBytes} compact={items.length > 0} onFiles={addFiles} />
+      <DropZone maxUploadBytes={maxUploadBytes} compact={items.length > 0} onFiles={addFiles} resumable={uploadMode === "tus"} />
       <p role="status" className={notice ? "text-sm text-slate-600" : "sr-only"}>
         {notice}
       </p>

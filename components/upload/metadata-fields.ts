@@ -1,4 +1,4 @@
-import { callMetadataSchema, titleFromFilename } from "@/lib/calls/metadata";
+import { CALL_FIELD_LABELS, callMetadataSchema, titleFromFilename } from "@/lib/calls/metadata";
 import { toDatetimeLocal } from "./format";
 
 export type Direction = "INCOMING" | "OUTGOING" | "UNKNOWN";
@@ -17,14 +17,7 @@ export interface MetadataFields {
 export type FieldName = keyof MetadataFields;
 export type FieldErrors = Partial<Record<FieldName, string>>;
 
-export const FIELD_LABELS: Record<FieldName, string> = {
-  title: "Title",
-  contactName: "Contact name",
-  phoneNumber: "Phone number",
-  organization: "Organization",
-  direction: "Direction",
-  recordedAt: "Recorded at",
-};
+export const FIELD_LABELS: Record<FieldName, string> = CALL_FIELD_LABELS;
 
 const FIELD_ORDER: FieldName[] = ["title", "recordedAt", "contactName", "phoneNumber", "organization", "direction"];
 

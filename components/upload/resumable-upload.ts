@@ -1,6 +1,7 @@
 import { DetailedError, Upload, defaultOptions, type PreviousUpload } from "tus-js-client";
 import { SpeedMeter } from "./format";
-import { fieldErrorsFromDetails, type FieldErrors } from "./metadata-fields";
+import type { FieldErrors } from "./metadata-fields";
+import { describeRefusal } from "./upload-failure";
 
 /** The tus endpoint (app/api/uploads). tus-js-client resolves the Location it answers against it. */
 export const UPLOAD_PATH = "/api/uploads";
@@ -235,9 +236,6 @@ export function startResumableUpload(file: File, metadata: Record<string, string
   };
 }
 
-interface ErrorBody {
-  error?: { code?: unknown; message?: unknown; details?: unknown };
-}
 
 function describeFailure(error: Error): UploadFailure | "connection" {
   if (!(error instanceof DetailedError)) {
@@ -251,39 +249,5 @@ function describeFailure(error: Error): UploadFailure | "connection" {
   const status = response?.getStatus() ?? 0;
   if (!response || status === 0 || status === 502 || status === 503 || status === 504) return "connection";
 
-  let body: ErrorBody | null = null;
-  try {
-    body = JSON.parse(response.getBody()) as ErrorBody;
-  } catch {
-    body = null;
-  }
-  const serverMessage = typeof body?.error?.message === "string" ? body.error.message : null;
-  const fieldErrors = fieldErrorsFromDetails(body?.error?.details);
-  const hasFieldErrors = Object.keys(fieldErrors).length > 0;
-
-  switch (status) {
-    case 401:
-      return { message: "Your session has ended. Sign in again in another tab, then try again.", retryable: true };
-    case 404:
-    case 410:
-      return {
-        message: "The server no longer has the part uploaded so far. Try again to send the file from the start.",
-        retryable: true,
-      };
-    case 413:
-      return { message: serverMessage ?? "This file is larger than the server accepts.", retryable: false };
-    case 415:
-      return { message: serverMessage ?? "This file is not a recording Scryon can read.", retryable: false };
-    case 400:
-      return {
-        message: hasFieldErrors ? "Some details are not valid. Fix them and try again." : (serverMessage ?? "The upload was incomplete. Try again."),
-        ...(hasFieldErrors ? { fieldErrors } : {}),
-        retryable: true,
-      };
-    default:
-      return {
-        message: serverMessage ?? `The upload failed (the server answered ${status}). Nothing was saved; try again.`,
-        retryable: true,
-      };
-  }
+  return describeRefusal(status, response.getBody(), "The server no longer has the part uploaded so far. Try again to send the file from the start.");
 }

@@ -200,3 +200,13 @@ export async function findUploadingCall(db: DbOrTx, callId: string): Promise<{ i
     .limit(1);
   return row ?? null;
 }
+
+/** System query: calls in one status, oldest first (boot-time recovery). */
+export async function listCallsByStatus(db: DbOrTx, { status, limit }: { status: CallStatus; limit: number }) {
+  return db
+    .select({ id: callRecords.id, userId: callRecords.userId })
+    .from(callRecords)
+    .where(eq(callRecords.status, status))
+    .orderBy(callRecords.updatedAt)
+    .limit(limit);
+}

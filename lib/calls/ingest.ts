@@ -6,7 +6,7 @@ import { once } from "node:events";
 import type { Database } from "@/db";
 import { insertArtifact } from "@/db/queries/artifacts";
 import { insertProcessingEvent } from "@/db/queries/events";
-import { createCall, deleteCall, getCall, transitionCallStatus } from "@/db/queries/calls";
+import { createCall, deleteCall, getCall, IllegalStatusTransitionError, transitionCallStatus } from "@/db/queries/calls";
 import { callRecords, type CallRecord } from "@/db/schema";
 import { AudioProbeError, probeAudioFile } from "@/lib/audio/probe";
 import { SNIFF_BYTES, sniffAudio, type SniffResult } from "@/lib/audio/sniff";
@@ -24,6 +24,8 @@ import { titleFromFilename, type CallMetadata } from "./metadata";
  *      object storage and counted again, then the TEMP_AUDIO artifact and UPLOADING → QUEUED in one
  *      transaction.
  * Any failure goes through `abandonUpload`: no row, no object, no spool file is left behind.
+ * A browser that uploads straight to Vercel Blob (`lib/uploads/blob-direct.ts`) skips the spool: its
+ * object is checked where it lies and the call queued by the same `queueStoredAudio`.
  */
 
 export interface IngestDeps {
@@ -41,10 +43,10 @@ export const notAudio = () =>
     "UNSUPPORTED_MEDIA_TYPE",
     "This file is not a recording Scryon can read. Upload WAV, MP3, M4A, AAC, OGG/Opus, WebM, FLAC or AMR audio.",
   );
-const emptyFile = () => new AppError("UNSUPPORTED_MEDIA_TYPE", "The file is empty.");
+export const emptyFile = () => new AppError("UNSUPPORTED_MEDIA_TYPE", "The file is empty.");
 const undecodable = () =>
   new AppError("UNSUPPORTED_MEDIA_TYPE", "The file looks like audio but could not be decoded. It may be damaged or cut short.");
-const incomplete = (received: number, expected: number) =>
+export const incomplete = (received: number, expected: number) =>
   new AppError("UPLOAD_INCOMPLETE", `The upload stopped early: ${received} of ${expected} bytes arrived. Nothing was saved; upload it again.`);
 
 export function formatBytes(bytes: number): string {
@@ -158,22 +160,62 @@ export async function finishUpload(
     throw incomplete(stored.size, size);
   }
 
-  const call = await deps.db.transaction(async (tx) => {
-    await insertArtifact(tx, { callId, artifactType: "TEMP_AUDIO", storageKey: key, contentType: sniff.mimeType, byteSize: stored.size });
-    const [uploading] = await tx.update(callRecords).set({ durationSeconds }).where(eq(callRecords.id, callId)).returning();
+  const call = await queueStoredAudio(deps.db, {
+    userId,
+    callId,
+    key,
+    contentType: sniff.mimeType,
+    byteSize: stored.size,
+    durationSeconds,
+  });
+  await fs.rm(filePath, { force: true });
+  try {
+    await deps.onQueued?.(call);
+  } catch (error) {
+    // The recording is safe and the call QUEUED; the next boot sends queued calls to the pipeline again.
+    console.error("[uploads] could not hand the call to the pipeline yet", error);
+  }
+  return call;
+}
+
+/**
+ * The last step of every upload path, once the audio is checked and stored under `key`: the TEMP_AUDIO
+ * artifact, the UPLOAD COMPLETED event and UPLOADING → QUEUED, in one transaction. The status change
+ * comes first, as a compare-and-set on the row, so two finishers of the same upload (a browser's
+ * "complete" and Blob's webhook) cannot both queue it: the second waits on the row lock, then throws
+ * `IllegalStatusTransitionError` and writes nothing.
+ */
+export async function queueStoredAudio(
+  db: Database,
+  {
+    userId,
+    callId,
+    key,
+    contentType,
+    byteSize,
+    durationSeconds,
+  }: { userId: string; callId: string; key: string; contentType: string; byteSize: number; durationSeconds: number | null },
+): Promise<CallRecord> {
+  return db.transaction(async (tx) => {
+    const queued = await transitionCallStatus(tx, { callId, from: "UPLOADING", to: "QUEUED" });
+    await insertArtifact(tx, { callId, artifactType: "TEMP_AUDIO", storageKey: key, contentType, byteSize });
     await insertProcessingEvent(tx, {
       callId,
       userId,
       stage: "UPLOAD",
       status: "COMPLETED",
       provider: "scryon",
-      durationMs: uploading ? Date.now() - uploading.createdAt.getTime() : null,
+      durationMs: Date.now() - queued.createdAt.getTime(),
     });
-    return transitionCallStatus(tx, { callId, from: "UPLOADING", to: "QUEUED" });
+    if (durationSeconds === null) return queued;
+    const [withDuration] = await tx.update(callRecords).set({ durationSeconds }).where(eq(callRecords.id, callId)).returning();
+    return withDuration ?? queued;
   });
-  await fs.rm(filePath, { force: true });
-  await deps.onQueued?.(call);
-  return call;
+}
+
+/** True when `error` says the upload was already finished by someone else (see `queueStoredAudio`). */
+export function isAlreadyQueued(error: unknown): boolean {
+  return error instanceof IllegalStatusTransitionError && error.from === "UPLOADING";
 }
 
 /** Removes everything a failed or cancelled upload left: the call row, any stored object, the spool file. */

@@ -33,6 +33,16 @@ export const callMetadataSchema = z.object({
 
 export type CallMetadata = z.infer<typeof callMetadataSchema>;
 
+/** How the editable call fields are named wherever a person edits them (upload form, call page). */
+export const CALL_FIELD_LABELS = {
+  title: "Title",
+  contactName: "Contact name",
+  phoneNumber: "Phone number",
+  organization: "Organization",
+  direction: "Direction",
+  recordedAt: "Recorded at",
+} as const;
+
 /** "2026-11-03_acme-pricing call.MP3" → "2026-11-03 acme-pricing call" */
 export function titleFromFilename(filename: string | null | undefined): string {
   const base = (filename ?? "").split(/[\\/]/).pop() ?? "";

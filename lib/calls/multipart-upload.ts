@@ -8,6 +8,7 @@ import { updateCall } from "@/db/queries/calls";
 import type { CallRecord, User } from "@/db/schema";
 import { loadEnv } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
+import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
 import { abandonUpload, beginCall, finishUpload, spoolToFile, tooLarge, type IngestDeps } from "./ingest";
 import { uploadSpoolDir } from "./lifecycle";
@@ -24,7 +25,7 @@ const ENVELOPE_BYTES = 1024 * 1024;
  */
 export async function handleMultipartUpload(request: Request, user: User): Promise<Response> {
   const env = loadEnv();
-  const deps: IngestDeps = { db: await getDb(), storage: getStorage(), maxUploadBytes: env.maxUploadBytes };
+  const deps: IngestDeps = { db: await getDb(), storage: getStorage(), maxUploadBytes: env.maxUploadBytes, onQueued: (call) => enqueueCall(call) };
   const call = await receiveMultipartUpload(request, user.id, deps, uploadSpoolDir(env.dataDir));
   return NextResponse.json({ call: toCallJson(call) }, { status: 201, headers: { Location: `/api/calls/${call.id}` } });
 }

@@ -10,6 +10,11 @@ export function buildContentSecurityPolicy(env: AppEnv, nonce: string): string {
   const scriptSrc = ["'self'", `'nonce-${nonce}'`, "'strict-dynamic'"];
   if (env.nodeEnv === "development") scriptSrc.push("'unsafe-eval'"); // React's dev tooling needs eval
   const connectSrc = ["'self'"];
+  if (env.storage.driver === "vercel-blob") {
+    // The browser uploads recordings straight to Blob (lib/uploads/blob-direct.ts).
+    connectSrc.push("https://vercel.com", "https://*.blob.vercel-storage.com");
+    if (env.storage.apiUrl) connectSrc.push(new URL(env.storage.apiUrl).origin);
+  }
   const frameSrc: string[] = [];
   if (firebase) {
     scriptSrc.push("https://apis.google.com");

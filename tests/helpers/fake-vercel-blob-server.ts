@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -21,6 +21,15 @@ import type { AddressInfo } from "node:net";
  * BlobServiceNotAvailable, rate_limited → BlobServiceRateLimited, …). Every API call and every
  * private blob read must carry `Authorization: Bearer <token>`; a wrong token gets 403 forbidden,
  * as the real service answers. Listens on 127.0.0.1 with an ephemeral port.
+ *
+ * Client tokens (`vercel_blob_client_{storeId}_{base64("{hmac}.{base64 payload}")}`, made by the SDK's
+ * `generateClientTokenFromReadWriteToken` / `handleUpload`) are accepted for puts and multipart uploads
+ * only: the HMAC-SHA256 (hex, keyed by the read-write token, over the base64 payload) is verified, and
+ * the payload's `pathname`, `validUntil`, `maximumSizeInBytes`, `allowedContentTypes` (with `type/*`
+ * wildcards), `allowOverwrite` and `addRandomSuffix` are enforced, with the error messages the SDK maps
+ * to its error classes. When the payload carries `onUploadCompleted`, a completed upload is POSTed to
+ * its `callbackUrl` as `{type:"blob.upload-completed",payload:{blob,tokenPayload}}`, signed in
+ * `x-vercel-signature` like the real service (see `callbacks` / `settleCallbacks`).
  */
 
 export interface FakeBlob {
@@ -43,8 +52,33 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Whether a bearer token was sent, and whether it was the right one. */
   sentToken: boolean;
+  /** Whether the read-write token was sent (a client token does not count). */
   authorized: boolean;
+  /** The payload of a client token whose signature checked out, if one was sent. */
+  clientToken?: ClientTokenPayload;
   mpuAction?: string;
+}
+
+/** What a client token carries (see the SDK's `generateClientTokenFromReadWriteToken`). */
+export interface ClientTokenPayload {
+  pathname: string;
+  validUntil: number;
+  maximumSizeInBytes?: number;
+  allowedContentTypes?: string[];
+  addRandomSuffix?: boolean;
+  allowOverwrite?: boolean;
+  cacheControlMaxAge?: number;
+  ifMatch?: string;
+  onUploadCompleted?: { callbackUrl: string; tokenPayload?: string | null };
+}
+
+/** One upload-completed webhook the fake sent. */
+export interface CallbackAttempt {
+  url: string;
+  body: string;
+  /** HTTP status of the answer, or null when the request failed (`error`). */
+  status: number | null;
+  error?: string;
 }
 
 export interface FailureOptions {
@@ -77,6 +111,10 @@ export interface FakeVercelBlobServer {
   pageSize: number;
   /** Origin put in returned blob URLs (default: this server), to test that reads refuse odd hosts. */
   blobUrlOrigin: string | undefined;
+  /** Upload-completed webhooks sent so far (client-token uploads with `onUploadCompleted`). */
+  readonly callbacks: CallbackAttempt[];
+  /** Resolves once every webhook sent so far has been answered (or failed). */
+  settleCallbacks(): Promise<void>;
   reset(): void;
   close(): Promise<void>;
 }
@@ -85,6 +123,8 @@ interface MultipartUpload {
   pathname: string;
   key: string;
   parts: Map<number, { data: Buffer; etag: string }>;
+  /** The client token that created it, if any: every later request must carry one for the same pathname. */
+  clientToken?: ClientTokenPayload;
 }
 
 const DEFAULT_CODES: Record<number, string> = {
@@ -128,14 +168,57 @@ function sendError(response: http.ServerResponse, status: number, code: string, 
   sendJson(response, status, { error: { code, message } }, headers);
 }
 
+const CLIENT_TOKEN_PREFIX = "vercel_blob_client_";
+
+/**
+ * Verifies and decodes a client token against the read-write token it must have been derived from.
+ * Returns null when it is not a (valid) client token of this store.
+ */
+function decodeClientToken(clientToken: string, storeId: string, readWriteToken: string): ClientTokenPayload | null {
+  if (!clientToken.startsWith(CLIENT_TOKEN_PREFIX)) return null;
+  const rest = clientToken.slice(CLIENT_TOKEN_PREFIX.length);
+  const separator = rest.indexOf("_");
+  if (separator < 0 || rest.slice(0, separator) !== storeId) return null;
+  const [signature = "", payload = ""] = Buffer.from(rest.slice(separator + 1), "base64").toString("utf8").split(".");
+  const expected = createHmac("sha256", readWriteToken).update(payload).digest();
+  const given = /^[0-9a-f]+$/i.test(signature) && signature.length % 2 === 0 ? Buffer.from(signature, "hex") : Buffer.alloc(0);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const decoded = JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as ClientTokenPayload;
+    return typeof decoded.pathname === "string" && typeof decoded.validUntil === "number" ? decoded : null;
+  } catch {
+    return null;
+  }
+}
+
+function contentTypeAllowed(contentType: string, allowed: string[]): boolean {
+  const [mediaType = ""] = contentType.split(";");
+  const bare = mediaType.trim().toLowerCase();
+  const [type] = bare.split("/");
+  return allowed.some((entry) => {
+    const candidate = entry.trim().toLowerCase();
+    return candidate === bare || candidate === contentType.toLowerCase() || (candidate.endsWith("/*") && candidate === `${type}/*`);
+  });
+}
+
 export async function startFakeVercelBlobServer(
-  options: { storeId?: string; token?: string; pageSize?: number } = {},
+  options: {
+    storeId?: string;
+    token?: string;
+    pageSize?: number;
+    /** Fixed port (default: an ephemeral one). */
+    port?: number;
+    /** Answer CORS like the real API, so a browser page can upload to the fake directly. */
+    cors?: boolean;
+  } = {},
 ): Promise<FakeVercelBlobServer> {
   const storeId = options.storeId ?? `fakestore${randomBytes(6).toString("hex")}`;
   const token = options.token ?? `vercel_blob_rw_${storeId}_${randomBytes(16).toString("hex")}`;
   const blobs = new Map<string, FakeBlob>();
   const uploads = new Map<string, MultipartUpload>();
   const requests: RecordedRequest[] = [];
+  const callbacks: CallbackAttempt[] = [];
+  const pendingCallbacks = new Set<Promise<void>>();
   let failures: Array<{ remaining: number; status: number | "reset" } & FailureOptions> = [];
   let origin = "";
 
@@ -161,8 +244,11 @@ export async function startFakeVercelBlobServer(
     };
   }
 
-  /** Stores a completed upload, honouring the put headers; returns an error message or the blob. */
-  function store(request: http.IncomingMessage, requested: string, data: Buffer): FakeBlob | string {
+  /**
+   * Stores a completed upload, honouring the put headers (or, for a client token, the token's options,
+   * which the client cannot override); returns an error message or the blob.
+   */
+  function store(request: http.IncomingMessage, requested: string, data: Buffer, clientToken?: ClientTokenPayload): FakeBlob | string {
     const header = (name: string) => {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
@@ -170,12 +256,13 @@ export async function startFakeVercelBlobServer(
     if (header("x-vercel-blob-access") !== "private") {
       return "Cannot use public access on a private store. The store is configured with private access.";
     }
-    const pathname =
-      header("x-add-random-suffix") === "1"
-        ? requested.replace(/(\.[^./]*)?$/, (ext) => `-${randomBytes(8).toString("hex")}${ext}`)
-        : requested;
+    const randomSuffix = clientToken ? clientToken.addRandomSuffix === true : header("x-add-random-suffix") === "1";
+    const allowOverwrite = clientToken ? clientToken.allowOverwrite === true : header("x-allow-overwrite") === "1";
+    const pathname = randomSuffix
+      ? requested.replace(/(\.[^./]*)?$/, (ext) => `-${randomBytes(8).toString("hex")}${ext}`)
+      : requested;
     const existing = blobs.get(pathname);
-    if (existing && header("x-allow-overwrite") !== "1") {
+    if (existing && !allowOverwrite) {
       return "This blob already exists, use `allowOverwrite: true` if you want to overwrite it.";
     }
     const blob: FakeBlob = {
@@ -190,20 +277,86 @@ export async function startFakeVercelBlobServer(
     return blob;
   }
 
+  /** POSTs the upload-completed webhook a client token asked for, signed with the read-write token. */
+  function sendCallback(target: NonNullable<ClientTokenPayload["onUploadCompleted"]>, blob: FakeBlob) {
+    const body = JSON.stringify({
+      type: "blob.upload-completed",
+      payload: { blob: putResult(blob), tokenPayload: target.tokenPayload ?? null },
+    });
+    const attempt: CallbackAttempt = { url: target.callbackUrl, body, status: null };
+    callbacks.push(attempt);
+    const sent: Promise<void> = fetch(target.callbackUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-vercel-signature": createHmac("sha256", token).update(body).digest("hex") },
+      body,
+    })
+      .then(async (answer) => {
+        attempt.status = answer.status;
+        await answer.arrayBuffer().catch(() => undefined);
+      })
+      .catch((error: unknown) => {
+        attempt.error = error instanceof Error ? error.message : String(error);
+      })
+      .finally(() => pendingCallbacks.delete(sent));
+    pendingCallbacks.add(sent);
+  }
+
+  function contentTypeOf(request: http.IncomingMessage): string {
+    const value = request.headers["x-content-type"];
+    return (Array.isArray(value) ? value[0] : value) ?? "application/octet-stream";
+  }
+
+  const tooLargeMessage = (max: number) => `the file length cannot be greater than ${max} bytes`;
+
+  /** A client token's limits on this request; an error (status, code, message) or null when it may go on. */
+  function clientTokenRefusal(
+    request: http.IncomingMessage,
+    record: RecordedRequest,
+    clientToken: ClientTokenPayload,
+  ): [number, string, string] | null {
+    const isUpload =
+      (request.method === "PUT" && record.path === "/api/blob/") || (request.method === "POST" && record.path === "/api/blob/mpu");
+    if (!isUpload) {
+      return [403, "client_token_not_allowed", "This operation is not available when using a client token."];
+    }
+    if (Date.now() > clientToken.validUntil) return [403, "forbidden", "Token expired"];
+    if (record.query.pathname !== clientToken.pathname) {
+      return [400, "bad_request", `The "pathname" ${JSON.stringify(record.query.pathname ?? "")} does not match the token payload`];
+    }
+    const checksType = request.method === "PUT" || record.mpuAction === "create" || record.mpuAction === "complete";
+    const contentType = contentTypeOf(request);
+    if (checksType && clientToken.allowedContentTypes && !contentTypeAllowed(contentType, clientToken.allowedContentTypes)) {
+      return [400, "bad_request", `contentType "${contentType}" is not allowed`];
+    }
+    return null;
+  }
+
   async function handleApi(request: http.IncomingMessage, response: http.ServerResponse, record: RecordedRequest) {
     const { path, query } = record;
-    if (!record.authorized) {
+    const clientToken = record.authorized ? undefined : record.clientToken;
+    if (!record.authorized && !clientToken) {
       await readBody(request).catch(() => Buffer.alloc(0));
       return sendError(response, 403, "forbidden", "Invalid token");
     }
+    if (clientToken) {
+      const refusal = clientTokenRefusal(request, record, clientToken);
+      if (refusal) {
+        await readBody(request).catch(() => Buffer.alloc(0));
+        return sendError(response, ...refusal);
+      }
+    }
+    const maxBytes = clientToken?.maximumSizeInBytes;
 
     if (request.method === "PUT" && path === "/api/blob/") {
       const pathname = query.pathname;
       if (!pathname) return sendError(response, 400, "bad_request", "pathname is required");
       const data = await readBody(request);
-      const result = store(request, pathname, data);
+      if (maxBytes !== undefined && data.length > maxBytes) return sendError(response, 400, "bad_request", tooLargeMessage(maxBytes));
+      const result = store(request, pathname, data, clientToken);
       if (typeof result === "string") return sendError(response, 400, "bad_request", result);
-      return sendJson(response, 200, putResult(result));
+      sendJson(response, 200, putResult(result));
+      if (clientToken?.onUploadCompleted) sendCallback(clientToken.onUploadCompleted, result);
+      return;
     }
 
     if (request.method === "POST" && path === "/api/blob/mpu") {
@@ -214,7 +367,7 @@ export async function startFakeVercelBlobServer(
         await readBody(request);
         const uploadId = randomUUID();
         const key = `mpu/${randomBytes(12).toString("hex")}`;
-        uploads.set(uploadId, { pathname, key, parts: new Map() });
+        uploads.set(uploadId, { pathname, key, parts: new Map(), ...(clientToken ? { clientToken } : {}) });
         return sendJson(response, 200, { uploadId, key });
       }
       const uploadId = String(request.headers["x-mpu-upload-id"] ?? "");
@@ -231,6 +384,11 @@ export async function startFakeVercelBlobServer(
           return sendError(response, 400, "bad_request", "invalid part number");
         }
         const data = await readBody(request);
+        if (maxBytes !== undefined) {
+          let others = 0;
+          for (const [number, part] of upload.parts) if (number !== partNumber) others += part.data.length;
+          if (others + data.length > maxBytes) return sendError(response, 400, "bad_request", tooLargeMessage(maxBytes));
+        }
         const etag = etagOf(data);
         upload.parts.set(partNumber, { data, etag });
         return sendJson(response, 200, { etag });
@@ -249,10 +407,14 @@ export async function startFakeVercelBlobServer(
           }
           buffers.push(uploaded.data);
         }
-        const result = store(request, pathname, Buffer.concat(buffers));
+        const data = Buffer.concat(buffers);
+        if (maxBytes !== undefined && data.length > maxBytes) return sendError(response, 400, "bad_request", tooLargeMessage(maxBytes));
+        const result = store(request, pathname, data, clientToken);
         if (typeof result === "string") return sendError(response, 400, "bad_request", result);
         uploads.delete(uploadId);
-        return sendJson(response, 200, putResult(result));
+        sendJson(response, 200, putResult(result));
+        if (clientToken?.onUploadCompleted) sendCallback(clientToken.onUploadCompleted, result);
+        return;
       }
       await readBody(request);
       return sendError(response, 400, "bad_request", "unknown x-mpu-action");
@@ -340,12 +502,27 @@ export async function startFakeVercelBlobServer(
   }
 
   const httpServer = http.createServer((request, response) => {
+    if (options.cors) {
+      response.setHeader("access-control-allow-origin", "*");
+      response.setHeader("access-control-expose-headers", "*");
+      if (request.method === "OPTIONS") {
+        response.writeHead(204, {
+          "access-control-allow-methods": "GET, HEAD, PUT, POST, DELETE, OPTIONS",
+          "access-control-allow-headers": request.headers["access-control-request-headers"] ?? "*",
+          "access-control-max-age": "600",
+        });
+        response.end();
+        return;
+      }
+    }
     const url = new URL(request.url ?? "/", origin);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (name !== "authorization" && value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
     }
     const authorization = request.headers.authorization;
+    const bearer = typeof authorization === "string" && authorization.startsWith("Bearer ") ? authorization.slice("Bearer ".length) : "";
+    const clientToken = decodeClientToken(bearer, storeId, token);
     const record: RecordedRequest = {
       method: request.method ?? "GET",
       url: `${url.pathname}${url.search}`,
@@ -354,6 +531,7 @@ export async function startFakeVercelBlobServer(
       headers,
       sentToken: typeof authorization === "string" && authorization.startsWith("Bearer "),
       authorized: authorization === `Bearer ${token}`,
+      ...(clientToken ? { clientToken } : {}),
       ...(typeof request.headers["x-mpu-action"] === "string" ? { mpuAction: request.headers["x-mpu-action"] } : {}),
     };
     requests.push(record);
@@ -395,7 +573,7 @@ export async function startFakeVercelBlobServer(
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
-    httpServer.listen(0, "127.0.0.1", () => resolve());
+    httpServer.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
   origin = `http://127.0.0.1:${port}`;
@@ -417,10 +595,15 @@ export async function startFakeVercelBlobServer(
     ignoreRange: false,
     pageSize: options.pageSize ?? 1000,
     blobUrlOrigin: undefined,
+    callbacks,
+    async settleCallbacks() {
+      while (pendingCallbacks.size > 0) await Promise.all([...pendingCallbacks]);
+    },
     reset() {
       blobs.clear();
       uploads.clear();
       requests.length = 0;
+      callbacks.length = 0;
       failures = [];
       server.staleCdn = false;
       server.ignoreRange = false;

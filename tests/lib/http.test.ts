@@ -29,6 +29,12 @@ describe("content security policy", () => {
     expect(csp).toContain("frame-src 'none'");
   });
 
+  it("lets the browser reach Vercel Blob only in Blob mode", () => {
+    expect(buildContentSecurityPolicy(parseEnv({}), "n")).not.toContain("vercel");
+    const csp = buildContentSecurityPolicy(parseEnv({ BLOB_READ_WRITE_TOKEN: "t", VERCEL_BLOB_API_URL: "http://127.0.0.1:9999/api/blob" }), "n");
+    expect(csp).toContain("connect-src 'self' https://vercel.com https://*.blob.vercel-storage.com http://127.0.0.1:9999");
+  });
+
   it("opens exactly the Firebase endpoints when Firebase is configured", () => {
     const csp = buildContentSecurityPolicy(parseEnv({ FIREBASE_PROJECT_ID: "acme", FIREBASE_API_KEY: "k" }), "n");
     expect(csp).toContain("frame-src https://acme.firebaseapp.com");

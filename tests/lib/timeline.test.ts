@@ -33,7 +33,6 @@ describe("buildTimeline", () => {
       ["DIARIZATION", "skipped", 0],
       ["TRANSCRIPTION", "retrying", 2],
       ["NORMALIZATION", "waiting", 0],
-      ["ANALYSIS", "waiting", 0],
       ["CLEANUP", "waiting", 0],
     ]);
     expect(rows[0]?.durationMs).toBe(1200);
@@ -47,8 +46,11 @@ describe("buildTimeline", () => {
   });
 
   it("drops the error once a retry succeeded", () => {
-    const rows = buildTimeline([event("ANALYSIS", "STARTED"), event("ANALYSIS", "FAILED", { errorCode: "INTERNAL" }), event("ANALYSIS", "STARTED"), event("ANALYSIS", "COMPLETED")], "COMPLETED");
-    expect(rows[5]).toMatchObject({ state: "done", attempts: 2, error: null });
+    const rows = buildTimeline(
+      [event("NORMALIZATION", "STARTED"), event("NORMALIZATION", "FAILED", { errorCode: "INTERNAL" }), event("NORMALIZATION", "STARTED"), event("NORMALIZATION", "COMPLETED")],
+      "COMPLETED",
+    );
+    expect(rows[4]).toMatchObject({ state: "done", attempts: 2, error: null });
   });
 
   it("formats durations for people", () => {

@@ -7,7 +7,7 @@ export const metadata: Metadata = { title: "Upload" };
 
 export default async function UploadPage() {
   await requirePageUser("/upload");
-  const { maxUploadBytes } = loadEnv();
+  const { maxUploadBytes, storage } = loadEnv();
 
   return (
     <div className="mx-auto max-w-3xl">
@@ -16,7 +16,8 @@ export default async function UploadPage() {
         Add call recordings. Scryon stores each one, finds who spoke when, transcribes it and pulls out the action items.
       </p>
       <div className="mt-6">
-        <Uploader maxUploadBytes={maxUploadBytes} />
+        {/* Vercel Blob: the browser uploads straight to Blob (function bodies are capped); otherwise tus to the app. */}
+        <Uploader maxUploadBytes={maxUploadBytes} uploadMode={storage.driver === "vercel-blob" ? "blob" : "tus"} />
       </div>
     </div>
   );

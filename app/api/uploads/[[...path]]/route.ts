@@ -3,6 +3,7 @@ import { requireUser } from "@/lib/auth/session";
 import { uploadSpoolDir } from "@/lib/calls/lifecycle";
 import { loadEnv } from "@/lib/env";
 import { apiRoute } from "@/lib/http/api";
+import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
 import { createTusServer } from "@/lib/uploads/tus";
 
@@ -15,7 +16,7 @@ const handle = apiRoute(async (request) => {
   const env = loadEnv();
   const server = createTusServer({
     userId: user.id,
-    deps: { db: await getDb(), storage: getStorage(), maxUploadBytes: env.maxUploadBytes },
+    deps: { db: await getDb(), storage: getStorage(), maxUploadBytes: env.maxUploadBytes, onQueued: (call) => enqueueCall(call) },
     spoolDir: uploadSpoolDir(env.dataDir),
   });
   return server.handle(request);

@@ -1,0 +1,67 @@
+import { NonRetriableError, type Inngest } from "inngest";
+import { listCallEvents } from "@/db/queries/events";
+import { classifyError } from "@/lib/pipeline/errors";
+import {
+  beginProcessing,
+  failProcessing,
+  finishProcessing,
+  runAudioPrep,
+  runCleanup,
+  runDiarization,
+  runNormalization,
+  runTranscription,
+  type CallRef,
+  type PipelineDeps,
+} from "@/lib/pipeline/stages";
+import { CALL_QUEUED, callQueuedData } from "../events";
+
+/** Permanent stage errors end the run at once; transient ones are retried by Inngest with backoff. */
+async function stage<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const classified = classifyError(error);
+    if (!classified.transient) throw new NonRetriableError(`${classified.code}: ${classified.message}`);
+    throw classified;
+  }
+}
+
+/** The reason a failed call shows: the code of the last stage attempt that failed. */
+async function lastFailureCode(deps: PipelineDeps, ref: CallRef): Promise<string> {
+  const events = await listCallEvents(deps.db, ref);
+  return [...events].reverse().find((event) => event.status === "FAILED")?.errorCode ?? "INTERNAL";
+}
+
+/**
+ * One call through the stages. Diarization and transcription run in parallel; every stage skips itself
+ * when its artifact exists, so a retried call resumes at the stage that failed.
+ */
+export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Promise<PipelineDeps>) {
+  return client.createFunction(
+    {
+      id: "process-call",
+      retries: 3,
+      concurrency: { limit: 2 },
+      triggers: [{ event: CALL_QUEUED }],
+      onFailure: async ({ event }) => {
+        const ref = callQueuedData.parse((event.data as { event: { data: unknown } }).event.data);
+        const deps = await getDeps();
+        await failProcessing(deps.db, ref, await lastFailureCode(deps, ref));
+      },
+    },
+    async ({ event, step }) => {
+      const ref = callQueuedData.parse(event.data);
+      const deps = await getDeps();
+      await step.run("begin", () => stage(async () => void (await beginProcessing(deps.db, ref))));
+      const audio = await step.run("audio-prep", () => stage(() => runAudioPrep(deps, ref)));
+      await Promise.all([
+        step.run("diarization", () => stage(() => runDiarization(deps, ref))),
+        step.run("transcription", () => stage(() => runTranscription(deps, ref))),
+      ]);
+      await step.run("normalization", () => stage(() => runNormalization(deps, ref)));
+      await step.run("cleanup", () => stage(() => runCleanup(deps, ref)));
+      await step.run("complete", () => stage(async () => void (await finishProcessing(deps.db, ref))));
+      return { callId: ref.callId, durationSeconds: audio.durationSeconds };
+    },
+  );
+}

@@ -1,0 +1,26 @@
+import "server-only";
+import path from "node:path";
+import { getDb } from "@/db";
+import { loadEnv } from "@/lib/env";
+import { getSpeechProviders } from "@/lib/speech";
+import { getStorage } from "@/lib/storage";
+import type { PipelineDeps } from "./stages";
+
+const holder = globalThis as unknown as { __scryonPipelineDeps?: Promise<PipelineDeps> };
+
+/** The stages' dependencies for this process, chosen by config (the local speech engine by default). */
+export function getPipelineDeps(): Promise<PipelineDeps> {
+  holder.__scryonPipelineDeps ??= (async () => {
+    const env = loadEnv();
+    const speech = getSpeechProviders();
+    return {
+      db: await getDb(),
+      storage: getStorage(),
+      workRoot: path.join(env.dataDir, "work"),
+      diarization: speech.diarization,
+      transcription: speech.transcription,
+      audioRetentionDays: env.audioRetentionDays,
+    };
+  })();
+  return holder.__scryonPipelineDeps;
+}

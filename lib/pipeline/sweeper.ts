@@ -1,0 +1,70 @@
+import "server-only";
+import type { Database } from "@/db";
+import { listCallEvents, deleteEventsOlderThan, insertProcessingEvent } from "@/db/queries/events";
+import { deleteArtifactById, listExpiredAudio, listStalledCalls } from "@/db/queries/sweeper";
+import type { ObjectStorage } from "@/lib/storage";
+import { failProcessing } from "./stages";
+
+export interface SweepOptions {
+  now: Date;
+  stallAfterMs: number;
+  eventRetentionMs: number;
+  audioRetentionDays: number;
+  /** Rows per batch, and batches per run: a sweep never holds the database for long. */
+  batchSize?: number;
+  maxBatches?: number;
+}
+
+export interface SweepResult {
+  stalled: number;
+  eventsDeleted: number;
+  audioExpired: number;
+}
+
+/**
+ * The retention sweep: calls stuck in PROCESSING become FAILED (STALLED) with the stage that stopped marked
+ * on their timeline; old processing events are deleted; original audio past its retention is deleted
+ * (object, then row) and the call page says it expired.
+ */
+export async function sweep(deps: { db: Database; storage: ObjectStorage }, options: SweepOptions): Promise<SweepResult> {
+  const batchSize = options.batchSize ?? 200;
+  const maxBatches = options.maxBatches ?? 10;
+  const result: SweepResult = { stalled: 0, eventsDeleted: 0, audioExpired: 0 };
+
+  const stalled = await listStalledCalls(deps.db, { before: new Date(options.now.getTime() - options.stallAfterMs), limit: batchSize });
+  for (const ref of stalled.map((call) => ({ callId: call.id, userId: call.userId }))) {
+    const events = await listCallEvents(deps.db, ref);
+    const stoppedAt = [...events].reverse().find((event) => event.status === "STARTED");
+    if (stoppedAt) {
+      await insertProcessingEvent(deps.db, {
+        ...ref,
+        stage: stoppedAt.stage,
+        status: "FAILED",
+        provider: stoppedAt.provider,
+        errorCode: "STALLED",
+        errorMessage: "No progress for too long; stopped so it can be retried.",
+      });
+    }
+    if (await failProcessing(deps.db, ref, "STALLED")) result.stalled++;
+  }
+
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const deleted = await deleteEventsOlderThan(deps.db, { olderThan: new Date(options.now.getTime() - options.eventRetentionMs), limit: batchSize });
+    result.eventsDeleted += deleted;
+    if (deleted < batchSize) break;
+  }
+
+  if (options.audioRetentionDays > 0) {
+    const before = new Date(options.now.getTime() - options.audioRetentionDays * 24 * 60 * 60_000);
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const expired = await listExpiredAudio(deps.db, { before, limit: batchSize });
+      for (const audio of expired) {
+        await deps.storage.delete(audio.storageKey);
+        await deleteArtifactById(deps.db, audio.artifactId);
+      }
+      result.audioExpired += expired.length;
+      if (expired.length < batchSize) break;
+    }
+  }
+  return result;
+}

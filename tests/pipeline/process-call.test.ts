@@ -1,0 +1,176 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { createProcessCallFunction } from "@/inngest/functions/process-call";
+import { callQueuedEvent } from "@/inngest/events";
+import { getCall, transitionCallStatus } from "@/db/queries/calls";
+import { listCallEvents } from "@/db/queries/events";
+import { upsertUserByExternalId } from "@/db/queries/users";
+import { callArtifacts } from "@/db/schema";
+import { receiveMultipartUpload } from "@/lib/calls/multipart-upload";
+import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
+import { errorFromStatus } from "@/lib/pipeline/errors";
+import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
+import type { PipelineDeps } from "@/lib/pipeline/stages";
+import type { DiarizationProvider, TranscriptionProvider } from "@/lib/speech/types";
+import { createLocalStorage } from "@/lib/storage";
+import type { NormalizedTranscript } from "@/lib/transcript/normalize";
+import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
+import { makeAudio } from "../helpers/make-audio";
+
+/** Providers for these tests: instant, with faults injected on demand (the real engine is tested in tests/speech). */
+function fakeProviders() {
+  const faults = { diarization: [] as Error[], transcription: [] as Error[] };
+  const calls = { diarization: 0, transcription: 0 };
+  const diarization: DiarizationProvider = {
+    name: "fake-diarizer",
+    async diarize(audio) {
+      calls.diarization++;
+      const fault = faults.diarization.shift();
+      if (fault) throw fault;
+      return {
+        speakers: [{ id: "S1", label: "Speaker 1" }, { id: "S2", label: "Speaker 2" }],
+        segments: [
+          { speaker: "S1", start: 0, end: audio.durationSeconds / 2 },
+          { speaker: "S2", start: audio.durationSeconds / 2, end: audio.durationSeconds },
+        ],
+      };
+    },
+  };
+  const transcription: TranscriptionProvider = {
+    name: "fake-asr",
+    async transcribe() {
+      calls.transcription++;
+      const fault = faults.transcription.shift();
+      if (fault) throw fault;
+      return {
+        language: "en",
+        quality: "draft",
+        words: [
+          { text: "hello", start: 0.1, end: 0.4, confidence: 0.9 },
+          { text: "there", start: 1.2, end: 1.6, confidence: 0.8 },
+        ],
+      };
+    },
+  };
+  return { diarization, transcription, faults, calls };
+}
+
+describe.each(databaseKinds())("the process-call pipeline on %s", (kind) => {
+  let t: TestDatabase;
+  let root: string;
+  let userId: string;
+  let engine: EmbeddedEngine | null = null;
+  let audioBytes: Buffer;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    root = await fs.mkdtemp(path.join(os.tmpdir(), "scryon-pipeline-"));
+    userId = (await upsertUserByExternalId(t.db, { externalUserId: `pipeline-${kind}` })).id;
+    audioBytes = await fs.readFile(await makeAudio("wav", { durationSeconds: 2 }));
+  });
+  afterEach(async () => {
+    await engine?.stop();
+    engine = null;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  async function setup() {
+    const providers = fakeProviders();
+    const deps: PipelineDeps = {
+      db: t.db,
+      storage: createLocalStorage(path.join(root, "blob")),
+      workRoot: path.join(root, "work"),
+      diarization: providers.diarization,
+      transcription: providers.transcription,
+      audioRetentionDays: 30,
+    };
+    const client = createEmbeddedClient({ id: `scryon-test-${randomUUID().slice(0, 8)}` });
+    const fn = createProcessCallFunction(client, async () => deps);
+    engine = createEmbeddedEngine({ db: t.db, client, functions: [fn], backoff: () => 0, pollIntervalMs: 50 });
+    await engine.start();
+    const form = new FormData();
+    form.append("file", new Blob([new Uint8Array(audioBytes)]), "Call.wav");
+    const call = await receiveMultipartUpload(new Request("http://localhost/api/calls", { method: "POST", body: form }), userId, { ...deps, maxUploadBytes: 10 * 1024 * 1024 }, path.join(root, "uploads"));
+    const ref = { callId: call.id, userId };
+    const run = async (attempt = "upload") => {
+      await engine!.send(callQueuedEvent(ref, attempt));
+      await engine!.waitForIdle({ timeoutMs: 60_000 });
+      return (await getCall(t.db, ref))!;
+    };
+    const timeline = async () => (await listCallEvents(t.db, ref)).map((event) => `${event.stage}:${event.status}`);
+    return { deps, providers, ref, run, timeline };
+  }
+
+  it("takes a queued call through every stage to COMPLETED, writing each artifact", async () => {
+    const { deps, ref, run, timeline } = await setup();
+    const done = await run();
+    expect(done.status).toBe("COMPLETED");
+    expect(done.durationSeconds).toBeCloseTo(2, 0);
+    const types = (await t.db.select().from(callArtifacts).where(eq(callArtifacts.callId, ref.callId))).map((row) => row.artifactType).sort();
+    expect(types).toEqual(["DIARIZATION_JSON", "NORMALIZED_TRANSCRIPT_JSON", "RAW_TRANSCRIPT_JSON", "TEMP_AUDIO"]);
+    const transcript = await loadJsonArtifact<NormalizedTranscript>(deps, { ...ref, type: "NORMALIZED_TRANSCRIPT_JSON" });
+    expect(transcript?.segments.map((segment) => [segment.speakerId, segment.text])).toEqual([
+      ["S1", "hello"],
+      ["S2", "there"],
+    ]);
+    const events = await timeline();
+    for (const stage of ["AUDIO_PREP", "DIARIZATION", "TRANSCRIPTION", "NORMALIZATION", "CLEANUP"]) {
+      expect(events).toContain(`${stage}:STARTED`);
+      expect(events).toContain(`${stage}:COMPLETED`);
+    }
+    expect(await fs.readdir(path.join(root, "work")).catch(() => [])).not.toContain(ref.callId);
+  });
+
+  it("retries a provider that fails twice, then completes (two FAILED events, then COMPLETED)", async () => {
+    const { providers, run, timeline } = await setup();
+    providers.faults.transcription.push(errorFromStatus(503, "ASR"), errorFromStatus(429, "ASR"));
+    expect((await run()).status).toBe("COMPLETED");
+    expect((await timeline()).filter((event) => event.startsWith("TRANSCRIPTION:"))).toEqual([
+      "TRANSCRIPTION:STARTED",
+      "TRANSCRIPTION:FAILED",
+      "TRANSCRIPTION:STARTED",
+      "TRANSCRIPTION:FAILED",
+      "TRANSCRIPTION:STARTED",
+      "TRANSCRIPTION:COMPLETED",
+    ]);
+    expect(providers.calls.transcription).toBe(3);
+    expect(providers.calls.diarization).toBe(1);
+  });
+
+  it("fails the call at once on a permanent error, keeps finished work, and a retry resumes at the failed stage", async () => {
+    const { providers, ref, run, timeline } = await setup();
+    providers.faults.diarization.push(errorFromStatus(400, "Diarizer"));
+    const failed = await run();
+    expect(failed.status).toBe("FAILED");
+    expect(failed.errorReason).toBe("PROVIDER_REJECTED");
+    expect(providers.calls.diarization).toBe(1); // not retried
+    const kept = (await t.db.select().from(callArtifacts).where(eq(callArtifacts.callId, ref.callId))).map((row) => row.artifactType);
+    expect(kept).toContain("TEMP_AUDIO");
+    // Transcription runs beside diarization; whether it finished before the failure depends on timing.
+    const transcribedBefore = kept.includes("RAW_TRANSCRIPT_JSON");
+
+    await transitionCallStatus(t.db, { callId: ref.callId, from: "FAILED", to: "QUEUED" });
+    const retried = await run("retry-1");
+    expect(retried.status).toBe("COMPLETED");
+    expect(retried.errorReason).toBeNull();
+    // Finished work is never redone: the transcript is made exactly once across both runs.
+    expect(providers.calls.transcription).toBe(1);
+    const events = await timeline();
+    if (transcribedBefore) expect(events).toContain("TRANSCRIPTION:SKIPPED");
+    expect(events.filter((event) => event === "DIARIZATION:COMPLETED")).toHaveLength(1);
+  });
+
+  it("processes a duplicate queue event once", async () => {
+    const { providers, run } = await setup();
+    await run();
+    expect((await run()).status).toBe("COMPLETED");
+    expect(providers.calls.transcription).toBe(1);
+  });
+});
