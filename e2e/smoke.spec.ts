@@ -17,3 +17,21 @@ test("pages carry the security headers", async ({ request }) => {
   expect(headers["x-content-type-options"]).toBe("nosniff");
   expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
 });
+
+test("no secret or server configuration reaches the browser's scripts", async ({ page }) => {
+  const scripts: string[] = [];
+  page.on("response", async (response) => {
+    if (response.request().resourceType() === "script") scripts.push(await response.text().catch(() => ""));
+  });
+  await page.goto("/sign-in");
+  await page.getByRole("button", { name: "Continue as local developer" }).click();
+  await expect(page).toHaveURL(/\/calls/);
+  await page.goto("/upload");
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  expect(scripts.length).toBeGreaterThan(0);
+  for (const source of scripts) {
+    // The e2e server's AUTH_SECRET (playwright.config.ts) and the names of server-only settings.
+    expect(source).not.toContain("e2e-only-secret");
+    expect(source).not.toMatch(/AUTH_SECRET|DATABASE_URL|BLOB_READ_WRITE_TOKEN|INNGEST_SIGNING_KEY/);
+  }
+});

@@ -246,7 +246,7 @@ function CallRow({ call }: { call: CallJson }) {
         <DirectionLabel direction={call.direction} />
       </td>
       <td className="whitespace-nowrap px-4 py-3">
-        <StatusChip status={call.status} />
+        <StatusChip status={call.status} stage={call.currentStage} />
       </td>
     </tr>
   );

@@ -1,4 +1,5 @@
-import type { CallStatus } from "@/db/schema";
+import type { CallStatus, ProcessingStage } from "@/db/schema";
+import { CALL_STAGES } from "./timeline-model";
 import { STATUS_LABEL } from "./format";
 
 const STYLES: Record<CallStatus, { chip: string; dot: string }> = {
@@ -10,8 +11,9 @@ const STYLES: Record<CallStatus, { chip: string; dot: string }> = {
 };
 
 /** A call's status: colour AND text, so it never depends on colour alone. */
-export function StatusChip({ status, className = "" }: { status: CallStatus; className?: string }) {
+export function StatusChip({ status, stage = null, className = "" }: { status: CallStatus; stage?: ProcessingStage | null; className?: string }) {
   const style = STYLES[status];
+  const stageLabel = status === "PROCESSING" && stage ? CALL_STAGES.find((entry) => entry.stage === stage)?.label : undefined;
   return (
     <span
       data-testid="call-status"
@@ -20,6 +22,7 @@ export function StatusChip({ status, className = "" }: { status: CallStatus; cla
     >
       <span aria-hidden="true" className={`h-1.5 w-1.5 rounded-full ${style.dot}`} />
       {STATUS_LABEL[status]}
+      {stageLabel ? <span className="font-normal"> · {stageLabel}</span> : null}
     </span>
   );
 }

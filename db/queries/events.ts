@@ -1,7 +1,7 @@
 import "server-only";
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
-import { callProcessingEvents, callRecords, type CallProcessingEvent, type NewCallProcessingEvent } from "../schema";
+import { callProcessingEvents, callRecords, type CallProcessingEvent, type NewCallProcessingEvent, type ProcessingStage } from "../schema";
 import { isUuid } from "./ids";
 
 export async function insertProcessingEvent(db: DbOrTx, event: Omit<NewCallProcessingEvent, "id" | "createdAt">): Promise<CallProcessingEvent> {
@@ -40,4 +40,15 @@ export async function countStageAttempts(db: DbOrTx, callId: string) {
     .from(callProcessingEvents)
     .where(and(eq(callProcessingEvents.callId, callId), eq(callProcessingEvents.status, "STARTED")))
     .groupBy(callProcessingEvents.stage);
+}
+
+/** The stage each of these calls is at: its latest event's stage (for the call list). Callers pass their own calls' ids. */
+export async function latestStages(db: DbOrTx, callIds: string[]): Promise<Map<string, ProcessingStage>> {
+  if (callIds.length === 0) return new Map();
+  const rows = await db
+    .selectDistinctOn([callProcessingEvents.callId], { callId: callProcessingEvents.callId, stage: callProcessingEvents.stage })
+    .from(callProcessingEvents)
+    .where(inArray(callProcessingEvents.callId, callIds))
+    .orderBy(callProcessingEvents.callId, desc(callProcessingEvents.createdAt), desc(callProcessingEvents.id));
+  return new Map(rows.flatMap((row) => (row.callId ? [[row.callId, row.stage] as const] : [])));
 }

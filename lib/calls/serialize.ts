@@ -1,4 +1,4 @@
-import type { CallProcessingEvent, CallRecord } from "@/db/schema";
+import type { CallProcessingEvent, CallRecord, ProcessingStage } from "@/db/schema";
 
 /** The call as the API and the client components see it (dates as ISO strings). */
 export interface CallJson {
@@ -13,11 +13,13 @@ export interface CallJson {
   durationSeconds: number | null;
   status: CallRecord["status"];
   errorReason: string | null;
+  /** While PROCESSING: the stage it is at (the latest stage on its timeline). */
+  currentStage: ProcessingStage | null;
   createdAt: string;
   updatedAt: string;
 }
 
-export function toCallJson(call: CallRecord): CallJson {
+export function toCallJson(call: CallRecord, currentStage: ProcessingStage | null = null): CallJson {
   return {
     id: call.id,
     title: call.title,
@@ -30,6 +32,7 @@ export function toCallJson(call: CallRecord): CallJson {
     durationSeconds: call.durationSeconds,
     status: call.status,
     errorReason: call.errorReason,
+    currentStage: call.status === "PROCESSING" ? currentStage : null,
     createdAt: call.createdAt.toISOString(),
     updatedAt: call.updatedAt.toISOString(),
   };
@@ -47,4 +50,14 @@ export function toTimelineEvent(event: CallProcessingEvent) {
     errorMessage: event.errorMessage,
     createdAt: event.createdAt.toISOString(),
   };
+}
+
+/** A page of calls as JSON, each PROCESSING call with the stage it is at. */
+export function toCallListJson(calls: CallRecord[], stages: Map<string, ProcessingStage>): CallJson[] {
+  return calls.map((call) => toCallJson(call, stages.get(call.id) ?? null));
+}
+
+/** The ids of the calls in PROCESSING, whose current stage the list shows. */
+export function processingIds(calls: CallRecord[]): string[] {
+  return calls.filter((call) => call.status === "PROCESSING").map((call) => call.id);
 }

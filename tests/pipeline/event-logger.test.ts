@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { countStageAttempts, deleteEventsOlderThan, listCallEvents } from "@/db/queries/events";
+import { countStageAttempts, deleteEventsOlderThan, latestStages, listCallEvents } from "@/db/queries/events";
 import { createCall } from "@/db/queries/calls";
 import { upsertUserByExternalId } from "@/db/queries/users";
 import { callProcessingEvents } from "@/db/schema";
@@ -93,6 +93,18 @@ describe.each(databaseKinds())("ProcessingEventLogger on %s", (kind) => {
     await logger.skipped({ callId, userId, stage: "DIARIZATION" });
     const attempts = await countStageAttempts(t.db, callId);
     expect(Object.fromEntries(attempts.map((row) => [row.stage, Number(row.attempts)]))).toEqual({ AUDIO_PREP: 1, TRANSCRIPTION: 1 });
+  });
+
+  it("knows the stage each call is at (its latest event)", async () => {
+    const other = (await createCall(t.db, userId, { title: "other" })).id;
+    const at = (second: number) => new Date(Date.UTC(2026, 10, 1, 12, 0, second));
+    await t.db.insert(callProcessingEvents).values([
+      { callId: other, userId, stage: "AUDIO_PREP", status: "COMPLETED", createdAt: at(1) },
+      { callId: other, userId, stage: "TRANSCRIPTION", status: "STARTED", createdAt: at(2) },
+    ]);
+    const stages = await latestStages(t.db, [other]);
+    expect(stages.get(other)).toBe("TRANSCRIPTION");
+    expect((await latestStages(t.db, [])).size).toBe(0);
   });
 
   it("shows another user nothing, and trims old events in bounded batches", async () => {

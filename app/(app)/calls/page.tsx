@@ -14,7 +14,8 @@ import { NowProvider } from "@/components/calls/RelativeTime";
 import { getDb } from "@/db";
 import { countCallsByStatus, listCalls } from "@/db/queries/calls";
 import { requirePageUser } from "@/lib/auth/session";
-import { toCallJson } from "@/lib/calls/serialize";
+import { processingIds, toCallListJson } from "@/lib/calls/serialize";
+import { latestStages } from "@/db/queries/events";
 
 export const metadata: Metadata = { title: "Calls" };
 
@@ -37,6 +38,7 @@ export default async function CallsPage({ searchParams }: { searchParams: Promis
     direction: filters.direction,
   });
 
+  const stages = await latestStages(db, processingIds(page.items));
   const filtered = hasActiveFilters(filters);
   let hasAnyCall = page.items.length > 0;
   if (!hasAnyCall && filtered) {
@@ -76,7 +78,7 @@ export default async function CallsPage({ searchParams }: { searchParams: Promis
                 <CallList
                   // A new filter starts a new list (and a new cursor).
                   key={filtersToSearchParams(filters).toString()}
-                  initialItems={page.items.map(toCallJson)}
+                  initialItems={toCallListJson(page.items, stages)}
                   initialCursor={page.nextCursor}
                   filters={filters}
                 />

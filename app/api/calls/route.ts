@@ -5,7 +5,8 @@ import { getDb } from "@/db";
 import { listCalls } from "@/db/queries/calls";
 import { requireUser } from "@/lib/auth/session";
 import { handleMultipartUpload } from "@/lib/calls/multipart-upload";
-import { toCallJson } from "@/lib/calls/serialize";
+import { processingIds, toCallListJson } from "@/lib/calls/serialize";
+import { latestStages } from "@/db/queries/events";
 import { apiRoute } from "@/lib/http/api";
 
 export const runtime = "nodejs";
@@ -40,7 +41,8 @@ export const GET = apiRoute(async (request) => {
     status: searchParams.has("status") ? searchParams.getAll("status").join(",") : undefined,
     direction: searchParams.get("direction") ?? undefined,
   });
-  const page = await listCalls(await getDb(), {
+  const db = await getDb();
+  const page = await listCalls(db, {
     userId: user.id,
     limit: query.limit ?? 25,
     cursor: query.cursor ?? null,
@@ -49,7 +51,7 @@ export const GET = apiRoute(async (request) => {
     direction: query.direction ?? null,
   });
   return NextResponse.json(
-    { items: page.items.map(toCallJson), nextCursor: page.nextCursor },
+    { items: toCallListJson(page.items, await latestStages(db, processingIds(page.items))), nextCursor: page.nextCursor },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 });
