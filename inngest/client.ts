@@ -22,4 +22,10 @@ function createClient() {
   return createEmbeddedClient({ id: INNGEST_APP_ID });
 }
 
-export const inngest: Inngest.Any = createClient();
+const holder = globalThis as unknown as { __scryonInngest?: Inngest.Any };
+
+/** Built on first use, not at import: `next build` evaluates route modules without the runtime config. */
+export function getInngest(): Inngest.Any {
+  holder.__scryonInngest ??= createClient();
+  return holder.__scryonInngest;
+}

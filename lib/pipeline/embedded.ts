@@ -1,7 +1,7 @@
 import "server-only";
 import { getDb } from "@/db";
-import { inngest } from "@/inngest/client";
-import { functions } from "@/inngest/functions";
+import { getInngest } from "@/inngest/client";
+import { getFunctions } from "@/inngest/functions";
 import { loadEnv } from "@/lib/env";
 import { createEmbeddedEngine, getEmbeddedEngine } from "./engine";
 
@@ -12,8 +12,8 @@ export async function startEmbeddedPipeline(): Promise<void> {
   await getEmbeddedEngine(async () => {
     const engine = createEmbeddedEngine({
       db: await getDb(),
-      client: inngest,
-      functions,
+      client: getInngest(),
+      functions: getFunctions(),
       // PGlite allows one process per data dir, so this engine is the only one on it.
       exclusive: !env.databaseUrl,
     });

@@ -1,5 +1,5 @@
 import "server-only";
-import { inngest } from "@/inngest/client";
+import { getInngest } from "@/inngest/client";
 import { callQueuedEvent } from "@/inngest/events";
 import type { Database } from "@/db";
 import { getCall, listCallsByStatus, transitionCallStatus } from "@/db/queries/calls";
@@ -8,7 +8,7 @@ import { AppError } from "@/lib/http/errors";
 
 /** Hands a QUEUED call to the pipeline. The event id makes a repeated send harmless. */
 export async function enqueueCall(call: Pick<CallRecord, "id" | "userId">, attempt = "upload"): Promise<void> {
-  await inngest.send(callQueuedEvent({ callId: call.id, userId: call.userId }, attempt));
+  await getInngest().send(callQueuedEvent({ callId: call.id, userId: call.userId }, attempt));
 }
 
 /** FAILED → QUEUED, then a new pipeline run; finished stages are skipped, so it resumes where it failed. */
