@@ -88,6 +88,29 @@ const CASES: Record<string, AccessCase> = {
       }
     },
   },
+  // Vercel Blob direct uploads. The e2e server stores locally, where these answer 404 after the sign-in
+  // check; who may get a token for which key is tested against a Blob API stub in tests/calls/blob-direct.test.ts.
+  "route /api/uploads/blob": {
+    async check({ anon, bob }) {
+      const tokenRequest = { type: "blob.generate-client-token", payload: { pathname: "x", multipart: false, clientPayload: null } };
+      expect((await anon.post("/api/uploads/blob", { data: tokenRequest })).status()).toBe(404);
+      expect((await bob.post("/api/uploads/blob", { data: tokenRequest })).status()).toBe(404);
+    },
+  },
+  "route /api/uploads/blob/begin": {
+    async check({ anon, bob }) {
+      const begin = { filename: "a.wav", size: 1000, extension: "wav" };
+      expect((await anon.post("/api/uploads/blob/begin", { data: begin })).status()).toBe(401);
+      expect((await bob.post("/api/uploads/blob/begin", { data: begin })).status()).toBe(404);
+    },
+  },
+  "route /api/uploads/blob/complete": {
+    async check({ anon, bob, aliceCallId }) {
+      const complete = { callId: aliceCallId, size: 1000, pathname: "x" };
+      expect((await anon.post("/api/uploads/blob/complete", { data: complete })).status()).toBe(401);
+      expect((await bob.post("/api/uploads/blob/complete", { data: complete })).status()).toBe(404);
+    },
+  },
   "route /api/uploads/[[...path]]": {
     async check({ anon, bob, alice, aliceUploadUrl }) {
       const tus = { "Tus-Resumable": "1.0.0" };
