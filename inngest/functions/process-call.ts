@@ -1,4 +1,5 @@
 import { NonRetriableError, type Inngest } from "inngest";
+import { getCall } from "@/db/queries/calls";
 import { listCallEvents } from "@/db/queries/events";
 import { classifyError } from "@/lib/pipeline/errors";
 import {
@@ -15,11 +16,15 @@ import {
 } from "@/lib/pipeline/stages";
 import { CALL_QUEUED, callQueuedData } from "../events";
 
-/** Permanent stage errors end the run at once; transient ones are retried by Inngest with backoff. */
-async function stage<T>(run: () => Promise<T>): Promise<T> {
+/**
+ * Permanent stage errors end the run at once; transient ones are retried by Inngest with backoff. A call
+ * deleted while it was processed ends its run too: there is nothing left to work on.
+ */
+async function stage<T>(deps: PipelineDeps, ref: CallRef, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
+    if (!(await getCall(deps.db, ref))) throw new NonRetriableError("CALL_DELETED: the call was deleted while it was processed");
     const classified = classifyError(error);
     if (!classified.transient) throw new NonRetriableError(`${classified.code}: ${classified.message}`);
     throw classified;
@@ -52,15 +57,15 @@ export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Pr
     async ({ event, step }) => {
       const ref = callQueuedData.parse(event.data);
       const deps = await getDeps();
-      await step.run("begin", () => stage(async () => void (await beginProcessing(deps.db, ref))));
-      const audio = await step.run("audio-prep", () => stage(() => runAudioPrep(deps, ref)));
+      await step.run("begin", () => stage(deps, ref, async () => void (await beginProcessing(deps.db, ref))));
+      const audio = await step.run("audio-prep", () => stage(deps, ref, () => runAudioPrep(deps, ref)));
       await Promise.all([
-        step.run("diarization", () => stage(() => runDiarization(deps, ref))),
-        step.run("transcription", () => stage(() => runTranscription(deps, ref))),
+        step.run("diarization", () => stage(deps, ref, () => runDiarization(deps, ref))),
+        step.run("transcription", () => stage(deps, ref, () => runTranscription(deps, ref))),
       ]);
-      await step.run("normalization", () => stage(() => runNormalization(deps, ref)));
-      await step.run("cleanup", () => stage(() => runCleanup(deps, ref)));
-      await step.run("complete", () => stage(async () => void (await finishProcessing(deps.db, ref))));
+      await step.run("normalization", () => stage(deps, ref, () => runNormalization(deps, ref)));
+      await step.run("cleanup", () => stage(deps, ref, () => runCleanup(deps, ref)));
+      await step.run("complete", () => stage(deps, ref, async () => void (await finishProcessing(deps.db, ref))));
       return { callId: ref.callId, durationSeconds: audio.durationSeconds };
     },
   );

@@ -10,6 +10,7 @@ import { getCall, transitionCallStatus } from "@/db/queries/calls";
 import { listCallEvents } from "@/db/queries/events";
 import { upsertUserByExternalId } from "@/db/queries/users";
 import { callArtifacts } from "@/db/schema";
+import { deleteCallEverywhere } from "@/lib/calls/lifecycle";
 import { receiveMultipartUpload } from "@/lib/calls/multipart-upload";
 import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
 import { errorFromStatus } from "@/lib/pipeline/errors";
@@ -165,6 +166,21 @@ describe.each(databaseKinds())("the process-call pipeline on %s", (kind) => {
     const events = await timeline();
     if (transcribedBefore) expect(events).toContain("TRANSCRIPTION:SKIPPED");
     expect(events.filter((event) => event === "DIARIZATION:COMPLETED")).toHaveLength(1);
+  });
+
+  it("a call deleted while it is processed ends its run without retries", async () => {
+    const { providers, ref, deps } = await setup();
+    // The diarizer finds the call gone (deleted by its owner mid-run) and fails like a provider would.
+    providers.faults.diarization.push(new Error("object vanished"));
+    const originalDiarize = deps.diarization.diarize.bind(deps.diarization);
+    deps.diarization.diarize = async (audio) => {
+      await deleteCallEverywhere(deps, ref);
+      return originalDiarize(audio);
+    };
+    await engine!.send(callQueuedEvent(ref));
+    await engine!.waitForIdle({ timeoutMs: 60_000 });
+    expect(await getCall(t.db, ref)).toBeNull();
+    expect(providers.calls.diarization).toBe(1); // not retried
   });
 
   it("processes a duplicate queue event once", async () => {
