@@ -69,6 +69,19 @@ const envSchema = z
     INNGEST_EVENT_KEY: optionalString,
     INNGEST_SIGNING_KEY: optionalString,
     INNGEST_BASE_URL: optionalUrl,
+    /** Speech providers per stage; `local` is the offline engine. Cloud ones need their API key. */
+    SCRYON_DIARIZATION_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "deepgram", "assemblyai", "pyannote"]).default("local")),
+    SCRYON_TRANSCRIPTION_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "deepgram", "assemblyai", "openai"]).default("local")),
+    SCRYON_VOICEPRINT_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "pyannote"]).default("local")),
+    DEEPGRAM_API_KEY: optionalString,
+    DEEPGRAM_API_URL: optionalUrl,
+    ASSEMBLYAI_API_KEY: optionalString,
+    ASSEMBLYAI_API_URL: optionalUrl,
+    OPENAI_API_KEY: optionalString,
+    OPENAI_BASE_URL: optionalUrl,
+    OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyToUndefined, z.string().default("whisper-1")),
+    PYANNOTE_API_KEY: optionalString,
+    PYANNOTE_API_URL: optionalUrl,
     /** A call PROCESSING longer than this is marked FAILED (STALLED) by the sweeper. */
     SCRYON_STALL_MINUTES: positiveInt(120),
     /** Processing events older than this are deleted by the sweeper. */
@@ -80,6 +93,13 @@ const envSchema = z
     }
     if (value.NODE_ENV === "production" && !value.AUTH_SECRET) {
       ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "is required in production (openssl rand -base64 33)" });
+    }
+    const chosen = new Set([value.SCRYON_DIARIZATION_PROVIDER, value.SCRYON_TRANSCRIPTION_PROVIDER, value.SCRYON_VOICEPRINT_PROVIDER]);
+    const keys = { deepgram: value.DEEPGRAM_API_KEY, assemblyai: value.ASSEMBLYAI_API_KEY, openai: value.OPENAI_API_KEY, pyannote: value.PYANNOTE_API_KEY } as const;
+    for (const [vendor, key] of Object.entries(keys)) {
+      if (chosen.has(vendor as never) && !key) {
+        ctx.addIssue({ code: "custom", path: [`${vendor.toUpperCase()}_API_KEY`], message: `is required when a speech stage uses ${vendor}` });
+      }
     }
     if (Boolean(value.INNGEST_EVENT_KEY) !== Boolean(value.INNGEST_SIGNING_KEY)) {
       ctx.addIssue({ code: "custom", path: ["INNGEST_SIGNING_KEY"], message: "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY must be set together" });
@@ -117,6 +137,15 @@ export interface AppEnv {
     | { mode: "inngest"; eventKey: string; signingKey: string; baseUrl: string | undefined };
   stallAfterMs: number;
   eventRetentionMs: number;
+  speech: {
+    diarization: "local" | "deepgram" | "assemblyai" | "pyannote";
+    transcription: "local" | "deepgram" | "assemblyai" | "openai";
+    voiceprint: "local" | "pyannote";
+    deepgram: { apiKey: string; baseUrl: string | undefined } | undefined;
+    assemblyai: { apiKey: string; baseUrl: string | undefined } | undefined;
+    openai: { apiKey: string; baseUrl: string | undefined; model: string } | undefined;
+    pyannote: { apiKey: string; baseUrl: string | undefined } | undefined;
+  };
 }
 
 export class EnvError extends Error {
@@ -167,6 +196,15 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       raw.INNGEST_EVENT_KEY && raw.INNGEST_SIGNING_KEY
         ? { mode: "inngest", eventKey: raw.INNGEST_EVENT_KEY, signingKey: raw.INNGEST_SIGNING_KEY, baseUrl: raw.INNGEST_BASE_URL }
         : { mode: "embedded" },
+    speech: {
+      diarization: raw.SCRYON_DIARIZATION_PROVIDER,
+      transcription: raw.SCRYON_TRANSCRIPTION_PROVIDER,
+      voiceprint: raw.SCRYON_VOICEPRINT_PROVIDER,
+      deepgram: raw.DEEPGRAM_API_KEY ? { apiKey: raw.DEEPGRAM_API_KEY, baseUrl: raw.DEEPGRAM_API_URL } : undefined,
+      assemblyai: raw.ASSEMBLYAI_API_KEY ? { apiKey: raw.ASSEMBLYAI_API_KEY, baseUrl: raw.ASSEMBLYAI_API_URL } : undefined,
+      openai: raw.OPENAI_API_KEY ? { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_TRANSCRIPTION_MODEL } : undefined,
+      pyannote: raw.PYANNOTE_API_KEY ? { apiKey: raw.PYANNOTE_API_KEY, baseUrl: raw.PYANNOTE_API_URL } : undefined,
+    },
     stallAfterMs: raw.SCRYON_STALL_MINUTES * 60_000,
     eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
   };

@@ -47,6 +47,20 @@ describe("parseEnv", () => {
     expect(() => parseEnv({ SCRYON_STORAGE: "vercel-blob" })).toThrow(/BLOB_READ_WRITE_TOKEN/);
   });
 
+  it("chooses speech providers per stage and needs the chosen vendor's key", () => {
+    expect(parseEnv({}).speech).toMatchObject({ diarization: "local", transcription: "local", voiceprint: "local" });
+    expect(() => parseEnv({ SCRYON_TRANSCRIPTION_PROVIDER: "deepgram" })).toThrow(/DEEPGRAM_API_KEY is required/);
+    expect(() => parseEnv({ SCRYON_TRANSCRIPTION_PROVIDER: "whisperx" })).toThrow(/SCRYON_TRANSCRIPTION_PROVIDER/);
+    const env = parseEnv({ SCRYON_TRANSCRIPTION_PROVIDER: "openai", OPENAI_API_KEY: "k", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
+    expect(env.speech.openai).toEqual({ apiKey: "k", baseUrl: "http://127.0.0.1:11434/v1", model: "whisper-1" });
+  });
+
+  it("needs both Inngest keys or neither", () => {
+    expect(parseEnv({}).pipeline.mode).toBe("embedded");
+    expect(() => parseEnv({ INNGEST_EVENT_KEY: "e" })).toThrow(/must be set together/);
+    expect(parseEnv({ INNGEST_EVENT_KEY: "e", INNGEST_SIGNING_KEY: "s" }).pipeline.mode).toBe("inngest");
+  });
+
   it("rejects negative and fractional numbers", () => {
     expect(() => parseEnv({ SCRYON_AUDIO_RETENTION_DAYS: "-1" })).toThrow(/SCRYON_AUDIO_RETENTION_DAYS/);
     expect(() => parseEnv({ SCRYON_MAX_UPLOAD_BYTES: "1.5" })).toThrow(/SCRYON_MAX_UPLOAD_BYTES/);
