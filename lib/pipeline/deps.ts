@@ -2,7 +2,7 @@ import "server-only";
 import path from "node:path";
 import { getDb } from "@/db";
 import { loadEnv } from "@/lib/env";
-import { getSpeechProviders } from "@/lib/speech";
+import { createSpeechProviders } from "@/lib/speech";
 import { getStorage } from "@/lib/storage";
 import type { PipelineDeps } from "./stages";
 
@@ -12,7 +12,7 @@ const holder = globalThis as unknown as { __scryonPipelineDeps?: Promise<Pipelin
 export function getPipelineDeps(): Promise<PipelineDeps> {
   holder.__scryonPipelineDeps ??= (async () => {
     const env = loadEnv();
-    const speech = getSpeechProviders();
+    const speech = createSpeechProviders(env.speech);
     return {
       db: await getDb(),
       storage: getStorage(),

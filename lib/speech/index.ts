@@ -1,3 +1,7 @@
+import { AssemblyAIProvider } from "./cloud/assemblyai";
+import { DeepgramProvider } from "./cloud/deepgram";
+import { OpenAITranscriptionProvider } from "./cloud/openai";
+import { PyannoteProvider } from "./cloud/pyannote";
 import type { LocalEngineOptions } from "./local/config";
 import { LocalDiarizationProvider } from "./local/diarize";
 import { LocalTranscriptionProvider } from "./local/transcribe";
@@ -6,7 +10,8 @@ import type { DiarizationProvider, SpeechProviders, TranscriptionProvider, Voice
 
 /**
  * The speech engine's factory: providers are chosen by name, one name per role, so a deployment can mix
- * (e.g. cloud transcription with local diarization). Only `local` exists today.
+ * (e.g. cloud transcription with local diarization): `local` (offline), Deepgram, AssemblyAI, OpenAI (or any
+ * OpenAI-compatible server) and pyannoteAI, each contract-tested against a stub of its documented API.
  *
  * Adding a cloud adapter (Deepgram, OpenAI, pyannoteAI, AssemblyAI, …):
  * 1. implement the interface(s) from `./types` in `lib/speech/<vendor>/` (throw `StageError`s from
@@ -16,43 +21,76 @@ import type { DiarizationProvider, SpeechProviders, TranscriptionProvider, Voice
  *    through `SpeechConfig`, never read `process.env` here.
  */
 
-export type SpeechProviderName = "local";
+export type DiarizationProviderName = "local" | "deepgram" | "assemblyai" | "pyannote";
+export type TranscriptionProviderName = "local" | "deepgram" | "assemblyai" | "openai";
+export type VoiceprintProviderName = "local" | "pyannote";
+export type SpeechProviderName = DiarizationProviderName | TranscriptionProviderName | VoiceprintProviderName;
 
-export interface SpeechConfig {
-  diarization?: SpeechProviderName;
-  transcription?: SpeechProviderName;
-  voiceprint?: SpeechProviderName;
-  /** Options of the local engine (binary/model paths, parallelism). */
-  local?: LocalEngineOptions;
+interface VendorKey {
+  apiKey: string;
+  baseUrl?: string | undefined;
 }
 
-export const DEFAULT_SPEECH_PROVIDER: SpeechProviderName = "local";
+export interface SpeechConfig {
+  diarization?: DiarizationProviderName;
+  transcription?: TranscriptionProviderName;
+  voiceprint?: VoiceprintProviderName;
+  /** Options of the local engine (binary/model paths, parallelism). */
+  local?: LocalEngineOptions;
+  deepgram?: VendorKey | undefined;
+  assemblyai?: VendorKey | undefined;
+  openai?: (VendorKey & { model?: string | undefined }) | undefined;
+  pyannote?: VendorKey | undefined;
+}
+
+/** A vendor chosen without its key is a configuration error (lib/env.ts refuses it at start, too). */
+function keyOf<T>(vendor: string, settings: T | undefined): T {
+  if (!settings) throw new Error(`${vendor} is chosen as a speech provider but its API key is not configured.`);
+  return settings;
+}
+const withoutUndefined = <T extends object>(value: T) => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+export const DEFAULT_SPEECH_PROVIDER = "local" as const;
 
 export function createDiarizationProvider(config: SpeechConfig = {}): DiarizationProvider {
-  const name = config.diarization ?? DEFAULT_SPEECH_PROVIDER;
+  const name: DiarizationProviderName = config.diarization ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
       return new LocalDiarizationProvider(config.local);
+    case "deepgram":
+      return new DeepgramProvider(withoutUndefined(keyOf("Deepgram", config.deepgram)));
+    case "assemblyai":
+      return new AssemblyAIProvider(withoutUndefined(keyOf("AssemblyAI", config.assemblyai)));
+    case "pyannote":
+      return new PyannoteProvider(withoutUndefined(keyOf("pyannoteAI", config.pyannote)));
     default:
       return unknownProvider(name, "diarization");
   }
 }
 
 export function createTranscriptionProvider(config: SpeechConfig = {}): TranscriptionProvider {
-  const name = config.transcription ?? DEFAULT_SPEECH_PROVIDER;
+  const name: TranscriptionProviderName = config.transcription ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
       return new LocalTranscriptionProvider(config.local);
+    case "deepgram":
+      return new DeepgramProvider(withoutUndefined(keyOf("Deepgram", config.deepgram)));
+    case "assemblyai":
+      return new AssemblyAIProvider(withoutUndefined(keyOf("AssemblyAI", config.assemblyai)));
+    case "openai":
+      return new OpenAITranscriptionProvider(withoutUndefined(keyOf("OpenAI", config.openai)));
     default:
       return unknownProvider(name, "transcription");
   }
 }
 
 export function createVoiceprintProvider(config: SpeechConfig = {}): VoiceprintProvider {
-  const name = config.voiceprint ?? DEFAULT_SPEECH_PROVIDER;
+  const name: VoiceprintProviderName = config.voiceprint ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
       return new LocalVoiceprintProvider(config.local);
+    case "pyannote":
+      return new PyannoteProvider(withoutUndefined(keyOf("pyannoteAI", config.pyannote)));
     default:
       return unknownProvider(name, "voiceprint");
   }
