@@ -17,7 +17,7 @@ const SEARCH_DELAY_MS = 300;
 
 // A native select with its own chevron (so it matches the search box); the list stays the browser's.
 const selectClass =
-  "h-10 appearance-none rounded-lg border border-slate-300 bg-white bg-[url(\"data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%2020%2020'%20fill='none'%20stroke='%2364748b'%20stroke-width='1.8'%3E%3Cpath%20d='m6%208%204%204%204-4'/%3E%3C/svg%3E\")] bg-[length:1rem] bg-[right_0.6rem_center] bg-no-repeat pl-3 pr-9 text-sm text-slate-900 shadow-sm hover:border-slate-400 focus:border-brand-500";
+  "h-10 appearance-none rounded-lg border border-slate-300 select-chevron bg-white pl-3 pr-9 text-sm text-slate-900 shadow-sm hover:border-slate-400 focus:border-brand-500";
 
 /**
  * Search, status and direction filters. They live in the URL (`/calls?q=&status=&direction=`), so a
