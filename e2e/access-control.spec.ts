@@ -69,6 +69,17 @@ const CASES: Record<string, AccessCase> = {
       expect((await alice.get(url)).status()).toBe(200);
     },
   },
+  "route /api/calls/[id]/transcript": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/transcript?format=txt`;
+      expect((await anon.get(url)).status()).toBe(401);
+      const theirs = await bob.get(url);
+      expect(theirs.status()).toBe(404);
+      expect(((await theirs.json()) as { error: { message: string } }).error.message).toBe("Call not found.");
+      // Alice gets her transcript, or "not ready yet" while her call is still being processed.
+      expect([200, 404]).toContain((await alice.get(url)).status());
+    },
+  },
   "route /api/calls/[id]/retry": {
     async check({ anon, bob, alice, aliceCallId }) {
       const url = `/api/calls/${aliceCallId}/retry`;
