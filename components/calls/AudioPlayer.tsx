@@ -1,6 +1,7 @@
 "use client";
 
 import { useState } from "react";
+import { useRegisterMedia } from "./media-sync";
 
 type LoadState = "ok" | "gone" | "failed";
 
@@ -11,6 +12,7 @@ type LoadState = "ok" | "gone" | "failed";
 export function AudioPlayer({ callId, title }: { callId: string; title: string }) {
   const src = `/api/calls/${encodeURIComponent(callId)}/audio`;
   const [state, setState] = useState<LoadState>("ok");
+  const registerMedia = useRegisterMedia();
 
   async function onError() {
     // The element does not expose the HTTP status; ask the API why.
@@ -26,6 +28,7 @@ export function AudioPlayer({ callId, title }: { callId: string; title: string }
   return (
     <div>
       <audio
+        ref={registerMedia}
         controls
         preload="metadata"
         src={src}

@@ -7,6 +7,8 @@ import { CallDetails } from "@/components/calls/CallDetails";
 import { ActionItemsPlaceholder, TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
 import { ProcessingTimeline } from "@/components/calls/ProcessingTimeline";
 import { NowProvider } from "@/components/calls/RelativeTime";
+import { MediaSyncProvider } from "@/components/calls/media-sync";
+import { TranscriptView } from "@/components/calls/TranscriptView";
 import { getDb } from "@/db";
 import { getArtifact } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
@@ -14,6 +16,9 @@ import { listCallEvents } from "@/db/queries/events";
 import { toTimelineEvent } from "@/lib/calls/serialize";
 import { requirePageUser } from "@/lib/auth/session";
 import { toCallJson } from "@/lib/calls/serialize";
+import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
+import { getStorage } from "@/lib/storage";
+import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 
 type Props = { params: Promise<{ id: string }> };
 
@@ -23,11 +28,16 @@ const loadCall = cache(async (id: string) => {
   const db = await getDb();
   const call = await getCall(db, { userId: user.id, callId: id });
   if (!call) return null;
-  const [audio, events] = await Promise.all([
+  const [audio, events, transcript] = await Promise.all([
     getArtifact(db, { userId: user.id, callId: id, type: "TEMP_AUDIO" }),
     listCallEvents(db, { userId: user.id, callId: id }),
+    loadJsonArtifact<NormalizedTranscript>({ db, storage: getStorage() }, { userId: user.id, callId: id, type: "NORMALIZED_TRANSCRIPT_JSON" }).catch((error: unknown) => {
+      // An unreadable transcript keeps the placeholder rather than failing the whole page.
+      console.error(`call ${id}: could not load the normalized transcript`, error);
+      return null;
+    }),
   ]);
-  return { call, hasAudio: audio !== null, events: events.map(toTimelineEvent) };
+  return { call, hasAudio: audio !== null, events: events.map(toTimelineEvent), transcript };
 });
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -43,7 +53,7 @@ function renderedAt(): number {
 export default async function CallPage({ params }: Props) {
   const loaded = await loadCall((await params).id);
   if (!loaded) notFound();
-  const { call, hasAudio, events } = loaded;
+  const { call, hasAudio, events, transcript } = loaded;
   const json = toCallJson(call);
 
   return (
@@ -59,6 +69,7 @@ export default async function CallPage({ params }: Props) {
 
       <CallDetails call={json} />
 
+      <MediaSyncProvider>
       <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <section aria-labelledby="recording-heading" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
@@ -75,13 +86,14 @@ export default async function CallPage({ params }: Props) {
               )}
             </div>
           </section>
-          <TranscriptPlaceholder status={call.status} />
+          {transcript ? <TranscriptView transcript={transcript} /> : <TranscriptPlaceholder status={call.status} />}
         </div>
         <div className="space-y-6">
           <ActionItemsPlaceholder status={call.status} />
           <ProcessingTimeline callId={call.id} initialStatus={call.status} initialEvents={events} />
         </div>
       </div>
+      </MediaSyncProvider>
     </NowProvider>
   );
 }
