@@ -84,7 +84,8 @@ test("the list shows uploaded calls with their status; search and filters narrow
   await expect(calls.row(alpha.title)).toContainText("Jane Doe");
   await expect(calls.row(alpha.title)).toContainText("0:06");
   await expect(calls.row(alpha.title)).toContainText("Incoming");
-  await expect(calls.status(alpha.title)).toHaveText(/^(Queued|Processing|Completed|Failed)$/);
+  // While processing, the chip also names the stage ("Processing · Transcription").
+  await expect(calls.status(alpha.title)).toHaveText(/^(Queued|Processing( · .+)?|Completed|Failed)$/);
 
   // Search by organization; the filter survives a reload.
   await calls.search(`Acme ${run}`);
@@ -105,12 +106,14 @@ test("the list shows uploaded calls with their status; search and filters narrow
   await calls.filterByDirection("All directions");
   await expect(calls.rows).toHaveCount(2);
 
-  // Status filter: the one the call is in now keeps it; a shared URL with it opens filtered.
+  // Status filter: the one the call is in keeps it; a shared URL with it opens filtered. (Wait until
+  // processing has settled, so the status cannot change between reading it and filtering by it.)
+  await expect.poll(() => currentStatus(page.request, alpha.id), { timeout: 120_000 }).toMatch(/^(COMPLETED|FAILED)$/);
   const status = await currentStatus(page.request, alpha.id);
   await calls.goto(`q=${encodeURIComponent(alpha.title)}&status=${status}`);
   await expect(calls.statusFilter).toHaveValue(status);
   await expect(calls.row(alpha.title)).toBeVisible();
-  await expect(calls.status(alpha.title)).toHaveText(STATUS_LABEL[status]!);
+  await expect(calls.status(alpha.title)).toHaveText(new RegExp(`^${STATUS_LABEL[status]!}`));
 
   // Nothing matches: its own state, and a way back.
   await calls.goto();
