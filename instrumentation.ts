@@ -17,8 +17,8 @@ export async function register() {
   await getDb();
   const { startEmbeddedPipeline } = await import("./lib/pipeline/embedded");
   await startEmbeddedPipeline();
-  const { startUploadSweeper } = await import("./lib/calls/upload-sweeper");
-  startUploadSweeper();
+  const { recoverUploadsAtBoot } = await import("./lib/calls/upload-sweeper");
+  await recoverUploadsAtBoot();
   const { resendQueuedCalls } = await import("./lib/pipeline/enqueue");
   await resendQueuedCalls(await getDb());
 }
