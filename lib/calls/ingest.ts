@@ -107,7 +107,14 @@ export async function spoolToFile(
     await once(out, "finish");
     return { bytes, sniff: sniff! };
   } catch (error) {
-    out.destroy();
+    // The file is opened asynchronously: wait for the stream to close, or the open could land after the rm
+    // and leave an empty spool file behind.
+    if (!out.closed) {
+      await new Promise<void>((resolve) => {
+        out.once("close", resolve);
+        out.destroy();
+      });
+    }
     await fs.rm(filePath, { force: true });
     throw error;
   }
