@@ -171,9 +171,23 @@ export function parseRetryAfter(value: string | null): number | null {
   return Math.max(0, date - Date.now());
 }
 
-/** Exponential backoff with full jitter: uniform in [base·2ⁿ / 2, base·2ⁿ], capped. */
-export function backoffDelay(baseMs: number, attempt: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** attempt);
+/**
+ * `Retry-After` (seconds or an HTTP date) → milliseconds, capped at `capMs`; undefined when absent or
+ * unreadable. (The adapters that wait out any Retry-After up to a cap use this; `requestJson` instead refuses
+ * to wait past MAX_RETRY_AFTER_MS.)
+ */
+export function cappedRetryAfterMs(header: string | null, capMs: number): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, capMs);
+  const date = Date.parse(header);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(Math.max(0, date - Date.now()), capMs);
+}
+
+/** Exponential backoff with full jitter: uniform in [base·2ⁿ / 2, base·2ⁿ], capped at `maxMs`. */
+export function backoffDelay(baseMs: number, attempt: number, maxMs = MAX_BACKOFF_MS): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 

@@ -10,6 +10,7 @@ import type {
   TranscriptionProvider,
   TranscriptionResult,
 } from "../types";
+import { backoffDelay, cappedRetryAfterMs, sleep } from "./http";
 
 /**
  * OpenAI speech-to-text (`POST {baseUrl}/audio/transcriptions`, multipart; API reference "Create transcription"
@@ -172,7 +173,7 @@ export class OpenAITranscriptionProvider implements TranscriptionProvider {
           });
         }
         if (attempt < this.maxRetries) {
-          await sleep(backoffMs(attempt), signal);
+          await sleep(backoffDelay(500, attempt, 8_000), signal);
           continue;
         }
         throw new StageError("PROVIDER_UNAVAILABLE", `Could not reach ${PROVIDER}.`, true, { cause: error });
@@ -187,7 +188,7 @@ export class OpenAITranscriptionProvider implements TranscriptionProvider {
       const status = response.status;
       const retryable = status === 408 || status === 429 || status >= 500;
       if (retryable && attempt < this.maxRetries) {
-        await sleep(retryAfterMs(response.headers.get("retry-after")) ?? backoffMs(attempt), signal);
+        await sleep(cappedRetryAfterMs(response.headers.get("retry-after"), MAX_RETRY_AFTER_MS) ?? backoffDelay(500, attempt, 8_000), signal);
         continue;
       }
       throw this.httpError(status, text);
@@ -349,38 +350,8 @@ function vendorMessage(text: string, apiKey: string): string {
   return sanitizeErrorMessage(message.split(apiKey).join("[redacted]"));
 }
 
-function backoffMs(attempt: number): number {
-  const base = Math.min(8_000, 500 * 2 ** attempt);
-  return base / 2 + Math.random() * (base / 2);
-}
 
-/** `Retry-After` in seconds or as an HTTP date → milliseconds (capped), or undefined. */
-export function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
-  const date = Date.parse(header);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(0, date - Date.now()), MAX_RETRY_AFTER_MS);
-}
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 function clamp01(x: number): number {
   return Math.min(1, Math.max(0, x));

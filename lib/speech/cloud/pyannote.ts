@@ -13,6 +13,7 @@ import type {
   VoiceprintProfile,
   VoiceprintProvider,
 } from "../types";
+import { backoffDelay, cappedRetryAfterMs, sleep } from "./http";
 
 /**
  * pyannoteAI (https://docs.pyannote.ai, API reference + openapi.json) as a `DiarizationProvider` and a
@@ -325,7 +326,7 @@ export class PyannoteProvider implements DiarizationProvider, VoiceprintProvider
           });
         }
         if (attempt < this.maxRetries) {
-          await sleep(backoffMs(attempt), signal);
+          await sleep(backoffDelay(500, attempt, 8_000), signal);
           continue;
         }
         throw new StageError("PROVIDER_UNAVAILABLE", `Could not reach ${PROVIDER}.`, true, { cause: error });
@@ -333,7 +334,7 @@ export class PyannoteProvider implements DiarizationProvider, VoiceprintProvider
       if (response.ok) return text;
       const status = response.status;
       if ((status === 408 || status === 429 || status >= 500) && attempt < this.maxRetries) {
-        await sleep(retryAfterMs(response.headers.get("retry-after")) ?? backoffMs(attempt), signal);
+        await sleep(cappedRetryAfterMs(response.headers.get("retry-after"), MAX_RETRY_AFTER_MS) ?? backoffDelay(500, attempt, 8_000), signal);
         continue;
       }
       const base = errorFromStatus(status, vendorApi ? PROVIDER : `${PROVIDER} storage`);
@@ -390,37 +391,8 @@ function vendorMessage(text: string, apiKey: string): string {
   return message ? sanitizeErrorMessage(message.split(apiKey).join("[redacted]")) : "";
 }
 
-function backoffMs(attempt: number): number {
-  const base = Math.min(8_000, 500 * 2 ** attempt);
-  return base / 2 + Math.random() * (base / 2);
-}
 
-function retryAfterMs(header: string | null): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, MAX_RETRY_AFTER_MS);
-  const date = Date.parse(header);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(Math.max(0, date - Date.now()), MAX_RETRY_AFTER_MS);
-}
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
