@@ -6,6 +6,8 @@
  *
  *   BENCH_CALLS=20 npm run bench:pipeline
  */
+import { createAnalysisProvider } from "@/lib/analysis";
+import { LocalVoiceprintProvider } from "@/lib/speech/local/voiceprint";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -38,6 +40,11 @@ const deps: PipelineDeps = {
   workRoot: path.join(root, "work"),
   diarization: { name: "instant", diarize: async (audio) => ({ speakers: [{ id: "S1", label: "Speaker 1" }], segments: [{ speaker: "S1", start: 0, end: audio.durationSeconds }] }) },
   transcription: { name: "instant", transcribe: async () => ({ language: "en", quality: "draft", words: [{ text: "hello", start: 0.1, end: 0.5, confidence: 1 }] }) },
+  voiceprint: new LocalVoiceprintProvider(),
+  // The real local analyzer: its rules run in the orchestration budget measured here.
+  analysis: createAnalysisProvider(),
+  voiceConsentVersion: "bench",
+  timeZone: "UTC",
   audioRetentionDays: 30,
 };
 const user = await upsertUserByExternalId(db, { externalUserId: "bench" });

@@ -82,6 +82,29 @@ const envSchema = z
     OPENAI_TRANSCRIPTION_MODEL: z.preprocess(emptyToUndefined, z.string().default("whisper-1")),
     PYANNOTE_API_KEY: optionalString,
     PYANNOTE_API_URL: optionalUrl,
+    /** Summary and action items: `local` rules (offline), any OpenAI-compatible server (OpenAI, Ollama, vLLM) or Anthropic. */
+    SCRYON_ANALYSIS_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "openai-compatible", "anthropic"]).default("local")),
+    SCRYON_ANALYSIS_MODEL: optionalString,
+    /** e.g. http://127.0.0.1:11434/v1 for Ollama; defaults to the vendor's API. */
+    SCRYON_ANALYSIS_BASE_URL: optionalUrl,
+    /** Falls back to OPENAI_API_KEY (openai-compatible) or ANTHROPIC_API_KEY (anthropic). */
+    SCRYON_ANALYSIS_API_KEY: optionalString,
+    ANTHROPIC_API_KEY: optionalString,
+    /** Relative due dates ("by Friday") are resolved in this IANA time zone. */
+    SCRYON_TIME_ZONE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .default("UTC")
+        .refine((zone) => {
+          try {
+            new Intl.DateTimeFormat("en-US", { timeZone: zone });
+            return true;
+          } catch {
+            return false;
+          }
+        }, "must be an IANA time zone such as Europe/Berlin"),
+    ),
     /** A call PROCESSING longer than this is marked FAILED (STALLED) by the sweeper. */
     SCRYON_STALL_MINUTES: positiveInt(120),
     /** Processing events older than this are deleted by the sweeper. */
@@ -100,6 +123,17 @@ const envSchema = z
       if (chosen.has(vendor as never) && !key) {
         ctx.addIssue({ code: "custom", path: [`${vendor.toUpperCase()}_API_KEY`], message: `is required when a speech stage uses ${vendor}` });
       }
+    }
+    if (value.SCRYON_ANALYSIS_PROVIDER === "openai-compatible") {
+      if (!value.SCRYON_ANALYSIS_MODEL) {
+        ctx.addIssue({ code: "custom", path: ["SCRYON_ANALYSIS_MODEL"], message: "is required when SCRYON_ANALYSIS_PROVIDER=openai-compatible (e.g. gpt-4o-mini, llama3.1)" });
+      }
+      if (!value.SCRYON_ANALYSIS_BASE_URL && !value.SCRYON_ANALYSIS_API_KEY && !value.OPENAI_API_KEY) {
+        ctx.addIssue({ code: "custom", path: ["SCRYON_ANALYSIS_API_KEY"], message: "is required for OpenAI (or set SCRYON_ANALYSIS_BASE_URL to a local server such as Ollama)" });
+      }
+    }
+    if (value.SCRYON_ANALYSIS_PROVIDER === "anthropic" && !value.SCRYON_ANALYSIS_API_KEY && !value.ANTHROPIC_API_KEY) {
+      ctx.addIssue({ code: "custom", path: ["ANTHROPIC_API_KEY"], message: "is required when SCRYON_ANALYSIS_PROVIDER=anthropic" });
     }
     if (Boolean(value.INNGEST_EVENT_KEY) !== Boolean(value.INNGEST_SIGNING_KEY)) {
       ctx.addIssue({ code: "custom", path: ["INNGEST_SIGNING_KEY"], message: "INNGEST_EVENT_KEY and INNGEST_SIGNING_KEY must be set together" });
@@ -137,6 +171,11 @@ export interface AppEnv {
     | { mode: "inngest"; eventKey: string; signingKey: string; baseUrl: string | undefined };
   stallAfterMs: number;
   eventRetentionMs: number;
+  timeZone: string;
+  analysis:
+    | { provider: "local" }
+    | { provider: "openai-compatible"; model: string; baseUrl: string; apiKey: string | undefined }
+    | { provider: "anthropic"; model: string; baseUrl: string | undefined; apiKey: string };
   speech: {
     diarization: "local" | "deepgram" | "assemblyai" | "pyannote";
     transcription: "local" | "deepgram" | "assemblyai" | "openai";
@@ -205,9 +244,35 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       openai: raw.OPENAI_API_KEY ? { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_TRANSCRIPTION_MODEL } : undefined,
       pyannote: raw.PYANNOTE_API_KEY ? { apiKey: raw.PYANNOTE_API_KEY, baseUrl: raw.PYANNOTE_API_URL } : undefined,
     },
+    timeZone: raw.SCRYON_TIME_ZONE,
+    analysis: analysisConfig(raw),
     stallAfterMs: raw.SCRYON_STALL_MINUTES * 60_000,
     eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
   };
+}
+
+export const DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5";
+export const OPENAI_API_BASE_URL = "https://api.openai.com/v1";
+
+function analysisConfig(raw: z.output<typeof envSchema>): AppEnv["analysis"] {
+  switch (raw.SCRYON_ANALYSIS_PROVIDER) {
+    case "openai-compatible":
+      return {
+        provider: "openai-compatible",
+        model: raw.SCRYON_ANALYSIS_MODEL ?? "",
+        baseUrl: raw.SCRYON_ANALYSIS_BASE_URL ?? OPENAI_API_BASE_URL,
+        apiKey: raw.SCRYON_ANALYSIS_API_KEY ?? (raw.SCRYON_ANALYSIS_BASE_URL ? undefined : raw.OPENAI_API_KEY),
+      };
+    case "anthropic":
+      return {
+        provider: "anthropic",
+        model: raw.SCRYON_ANALYSIS_MODEL ?? DEFAULT_ANTHROPIC_MODEL,
+        baseUrl: raw.SCRYON_ANALYSIS_BASE_URL,
+        apiKey: raw.SCRYON_ANALYSIS_API_KEY ?? raw.ANTHROPIC_API_KEY ?? "",
+      };
+    default:
+      return { provider: "local" };
+  }
 }
 
 const cache = globalThis as unknown as { __scryonEnv?: AppEnv };

@@ -11,13 +11,14 @@ export interface TimelineEvent {
   createdAt: string;
 }
 
-/** The stages the pipeline runs for a call, in order. (ANALYSIS joins when the analysis stage lands.) */
+/** The stages the pipeline runs for a call, in order. */
 export const CALL_STAGES: { stage: ProcessingStage; label: string }[] = [
   { stage: "UPLOAD", label: "Upload" },
   { stage: "AUDIO_PREP", label: "Audio check" },
   { stage: "DIARIZATION", label: "Who spoke when" },
   { stage: "TRANSCRIPTION", label: "Transcription" },
   { stage: "NORMALIZATION", label: "Speakers and transcript" },
+  { stage: "ANALYSIS", label: "Summary and action items" },
   { stage: "CLEANUP", label: "Clean-up" },
 ];
 
@@ -37,7 +38,7 @@ const ERROR_WORDS: Record<string, string> = {
   AUDIO_UNDECODABLE: "The recording could not be decoded. It may be damaged; try uploading it again.",
   AUDIO_MISSING: "The recording is no longer stored, so this stage could not run.",
   ENGINE_UNAVAILABLE: "The speech engine is not installed on this server (see the README's setup) and no cloud provider is configured.",
-  PROVIDER_TIMEOUT: "The speech provider took too long to answer.",
+  PROVIDER_TIMEOUT: "The provider took too long to answer.",
   PROVIDER_RATE_LIMITED: "The provider is limiting requests; Scryon retries with a pause.",
   PROVIDER_UNAVAILABLE: "The provider could not be reached.",
   PROVIDER_REJECTED: "The provider refused the request.",

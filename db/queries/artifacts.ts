@@ -35,3 +35,8 @@ export async function listArtifacts(db: DbOrTx, { userId, callId }: { userId: st
     .where(and(eq(callArtifacts.callId, callId), eq(callRecords.userId, userId)));
   return rows.map((row) => row.artifact);
 }
+
+/** An artifact rewritten in place (a renamed speaker in the transcript): its row follows the new bytes. */
+export async function updateArtifactSize(db: DbOrTx, { artifactId, byteSize }: { artifactId: string; byteSize: number }): Promise<void> {
+  await db.update(callArtifacts).set({ byteSize }).where(eq(callArtifacts.id, artifactId));
+}

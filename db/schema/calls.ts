@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { bigint, date, doublePrecision, index, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { bigint, check, date, doublePrecision, index, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { createdAt, idColumn, timestamptz, updatedAt } from "./columns";
-import { actionItemPriority, actionItemStatus, artifactType, callDirection, callStatus, speakerRole } from "./enums";
+import { actionItemOrigin, actionItemPriority, actionItemStatus, artifactType, callDirection, callStatus, speakerRole } from "./enums";
 import { users } from "./users";
 
 export const callRecords = pgTable(
@@ -74,8 +74,18 @@ export const actionItems = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     completedAt: timestamptz("completed_at"),
+    /** While SNOOZED: when the item comes back as OPEN. */
+    snoozedUntil: timestamptz("snoozed_until"),
+    origin: actionItemOrigin("origin").notNull().default("GENERATED"),
+    /** Set on any change a user makes; re-analysis replaces only generated items that were never touched. */
+    userModifiedAt: timestamptz("user_modified_at"),
   },
-  (table) => [index("action_items_call_status_idx").on(table.callRecordId, table.status)],
+  (table) => [
+    index("action_items_call_status_idx").on(table.callRecordId, table.status),
+    // Waking snoozed items whose time has come.
+    index("action_items_snoozed_until_idx").on(table.snoozedUntil).where(sql`${table.status} = 'SNOOZED'`),
+    check("action_items_snoozed_has_until", sql`${table.status} <> 'SNOOZED' OR ${table.snoozedUntil} IS NOT NULL`),
+  ],
 );
 
 export type CallRecord = typeof callRecords.$inferSelect;

@@ -11,6 +11,8 @@ export const artifactType = pgEnum("artifact_type", [
 ]);
 export const actionItemPriority = pgEnum("action_item_priority", ["low", "medium", "high"]);
 export const actionItemStatus = pgEnum("action_item_status", ["OPEN", "DONE", "SNOOZED"]);
+/** Where an action item came from: the analysis stage or a user adding it by hand. */
+export const actionItemOrigin = pgEnum("action_item_origin", ["GENERATED", "MANUAL"]);
 export const speakerRole = pgEnum("speaker_role", ["SELF", "COUNTERPARTY", "OTHER", "UNKNOWN"]);
 export const processingStage = pgEnum("processing_stage", [
   "UPLOAD",
@@ -30,6 +32,7 @@ export type CallStatus = (typeof callStatus.enumValues)[number];
 export type ArtifactType = (typeof artifactType.enumValues)[number];
 export type ActionItemPriority = (typeof actionItemPriority.enumValues)[number];
 export type ActionItemStatus = (typeof actionItemStatus.enumValues)[number];
+export type ActionItemOrigin = (typeof actionItemOrigin.enumValues)[number];
 export type SpeakerRole = (typeof speakerRole.enumValues)[number];
 export type ProcessingStage = (typeof processingStage.enumValues)[number];
 export type ProcessingEventStatus = (typeof processingEventStatus.enumValues)[number];

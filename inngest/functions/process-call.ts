@@ -6,6 +6,7 @@ import {
   beginProcessing,
   failProcessing,
   finishProcessing,
+  runAnalysis,
   runAudioPrep,
   runCleanup,
   runDiarization,
@@ -64,6 +65,7 @@ export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Pr
         step.run("transcription", () => stage(deps, ref, () => runTranscription(deps, ref))),
       ]);
       await step.run("normalization", () => stage(deps, ref, () => runNormalization(deps, ref)));
+      await step.run("analysis", () => stage(deps, ref, () => runAnalysis(deps, ref)));
       await step.run("cleanup", () => stage(deps, ref, () => runCleanup(deps, ref)));
       await step.run("complete", () => stage(deps, ref, async () => void (await finishProcessing(deps.db, ref))));
       return { callId: ref.callId, durationSeconds: audio.durationSeconds };

@@ -1,6 +1,7 @@
 import "server-only";
 import path from "node:path";
 import { getDb } from "@/db";
+import { createAnalysisProvider } from "@/lib/analysis";
 import { loadEnv } from "@/lib/env";
 import { createSpeechProviders } from "@/lib/speech";
 import { getStorage } from "@/lib/storage";
@@ -19,6 +20,10 @@ export function getPipelineDeps(): Promise<PipelineDeps> {
       workRoot: path.join(env.dataDir, "work"),
       diarization: speech.diarization,
       transcription: speech.transcription,
+      voiceprint: speech.voiceprint,
+      analysis: createAnalysisProvider(env.analysis),
+      voiceConsentVersion: env.voiceConsentVersion,
+      timeZone: env.timeZone,
       audioRetentionDays: env.audioRetentionDays,
     };
   })();

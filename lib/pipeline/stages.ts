@@ -7,11 +7,25 @@ import { pipeline } from "node:stream/promises";
 import { eq } from "drizzle-orm";
 import type { Database } from "@/db";
 import { getArtifact } from "@/db/queries/artifacts";
+import { replaceGeneratedActionItems } from "@/db/queries/action-items";
 import { getCall, transitionCallStatus } from "@/db/queries/calls";
+import { getUserById } from "@/db/queries/users";
+import { getVoiceProfile } from "@/db/queries/voice-profiles";
 import { callArtifacts, callRecords, type ArtifactType, type CallRecord, type ProcessingStage } from "@/db/schema";
+import { ownerFromSpeaker } from "@/lib/action-items/owner";
+import type { AnalysisProvider, StoredAnalysis } from "@/lib/analysis/types";
+import { resolveSpeakers } from "@/lib/speakers/resolve";
 import { prepareAudio } from "@/lib/speech/prepare";
-import type { DiarizationProvider, DiarizationResult, PreparedAudio, TranscriptionProvider, TranscriptionResult } from "@/lib/speech/types";
-import { diarizationKey, transcriptNormalizedKey, transcriptRawKey, type ObjectStorage } from "@/lib/storage";
+import type {
+  DiarizationProvider,
+  DiarizationResult,
+  PreparedAudio,
+  TranscriptionProvider,
+  TranscriptionResult,
+  VoiceprintMatch,
+  VoiceprintProvider,
+} from "@/lib/speech/types";
+import { analysisKey, diarizationKey, transcriptNormalizedKey, transcriptRawKey, type ObjectStorage } from "@/lib/storage";
 import { mergeTranscript, type NormalizedTranscript } from "@/lib/transcript/normalize";
 import { loadJsonArtifact, saveJsonArtifact } from "./artifacts";
 import { StageError } from "./errors";
@@ -30,6 +44,12 @@ export interface PipelineDeps {
   workRoot: string;
   diarization: DiarizationProvider;
   transcription: TranscriptionProvider;
+  voiceprint: VoiceprintProvider;
+  analysis: AnalysisProvider;
+  /** Voice profiles consented under another version are not used. */
+  voiceConsentVersion: string;
+  /** Relative due dates are resolved in this IANA zone. */
+  timeZone: string;
   audioRetentionDays: number;
 }
 
@@ -119,24 +139,97 @@ export async function runTranscription(deps: PipelineDeps, ref: CallRef): Promis
   });
 }
 
-/** NORMALIZATION: words merged with speakers into the transcript the UI and the analysis read. */
+/**
+ * The voiceprint's view of who is the user: null when the user has no profile usable here (none, made by
+ * another provider or model, or consented under an older version). A permanent voiceprint failure leaves
+ * the speakers unresolved rather than failing the transcript; transient ones are retried with the stage.
+ */
+async function matchUserVoice(deps: PipelineDeps, ref: CallRef, diarization: DiarizationResult): Promise<VoiceprintMatch[] | null> {
+  const profile = await getVoiceProfile(deps.db, ref);
+  if (!profile) return null;
+  const usable =
+    profile.provider === deps.voiceprint.name &&
+    (profile.model ?? "") === deps.voiceprint.model &&
+    (profile.modelVersion ?? "") === deps.voiceprint.modelVersion &&
+    profile.consentVersion === deps.voiceConsentVersion;
+  if (!usable || diarization.speakers.length === 0) return null;
+  try {
+    const audio = await ensurePreparedAudio(deps, ref);
+    return await deps.voiceprint.identify(audio, diarization, [{ userId: ref.userId, embedding: profile.embeddingJson }]);
+  } catch (error) {
+    if (error instanceof StageError && error.transient) throw error;
+    console.warn(`call ${ref.callId}: voiceprint matching failed; speakers left unresolved`, error instanceof Error ? error.message : error);
+    return null;
+  }
+}
+
+/** NORMALIZATION: words merged with speakers, and the user's own speaker resolved, into the transcript the UI and the analysis read. */
 export async function runNormalization(deps: PipelineDeps, ref: CallRef): Promise<void> {
   const logger = new ProcessingEventLogger(deps.db);
   if (await skipIfDone(logger, deps, ref, "NORMALIZATION", "NORMALIZED_TRANSCRIPT_JSON", "scryon")) return;
   await logger.run({ ...ref, stage: "NORMALIZATION", provider: "scryon" }, async () => {
-    const [diarization, transcription, call] = await Promise.all([
+    const [diarization, transcription, call, user] = await Promise.all([
       loadJsonArtifact<DiarizationResult>(deps, { ...ref, type: "DIARIZATION_JSON" }),
       loadJsonArtifact<TranscriptionResult>(deps, { ...ref, type: "RAW_TRANSCRIPT_JSON" }),
       getCall(deps.db, ref),
+      getUserById(deps.db, ref.userId),
     ]);
-    if (!diarization || !transcription || !call) throw new StageError("INTERNAL", "An earlier stage's result is missing.", true);
-    const transcript: NormalizedTranscript = mergeTranscript({ diarization, transcription, durationSeconds: call.durationSeconds ?? 0 });
+    if (!diarization || !transcription || !call || !user) throw new StageError("INTERNAL", "An earlier stage's result is missing.", true);
+    const merged: NormalizedTranscript = mergeTranscript({ diarization, transcription, durationSeconds: call.durationSeconds ?? 0 });
+    const transcript = resolveSpeakers(merged, {
+      user: { id: user.id, displayName: user.displayName },
+      call: { contactName: call.contactName },
+      matches: await matchUserVoice(deps, ref, diarization),
+    });
     await saveJsonArtifact(deps, {
       ...ref,
       type: "NORMALIZED_TRANSCRIPT_JSON",
       key: transcriptNormalizedKey(ref.userId, ref.callId),
       value: transcript,
     });
+  });
+}
+
+/**
+ * ANALYSIS: summary and action items. The items are written first (replacing only generated items nobody
+ * touched), the artifact last — so a stage that died in between runs again and replaces its own items
+ * instead of adding duplicates.
+ */
+export async function runAnalysis(deps: PipelineDeps, ref: CallRef): Promise<void> {
+  const logger = new ProcessingEventLogger(deps.db);
+  const provider = deps.analysis.name;
+  if (await skipIfDone(logger, deps, ref, "ANALYSIS", "ANALYSIS_JSON", provider)) return;
+  await logger.run({ ...ref, stage: "ANALYSIS", provider }, async () => {
+    const [transcript, call] = await Promise.all([
+      loadJsonArtifact<NormalizedTranscript>(deps, { ...ref, type: "NORMALIZED_TRANSCRIPT_JSON" }),
+      getCall(deps.db, ref),
+    ]);
+    if (!transcript || !call) throw new StageError("INTERNAL", "The transcript of this call is missing.", true);
+    const result = await deps.analysis.analyze({
+      transcript,
+      call: {
+        title: call.title,
+        recordedAt: call.recordedAt,
+        timeZone: deps.timeZone,
+        contactName: call.contactName,
+        organization: call.organization,
+        direction: call.direction,
+      },
+    });
+    await replaceGeneratedActionItems(deps.db, {
+      callId: ref.callId,
+      items: result.actionItems.map((item) => ({
+        title: item.title,
+        description: item.description,
+        dueDate: item.dueDate,
+        priority: item.priority,
+        sourceSegmentIdsJson: item.sourceSegmentIds,
+        sourceText: item.sourceText,
+        ...ownerFromSpeaker(item.ownerSpeakerId, transcript.speakers),
+      })),
+    });
+    const stored: StoredAnalysis = { version: 1, provider, model: deps.analysis.model, createdAt: new Date().toISOString(), ...result };
+    await saveJsonArtifact(deps, { ...ref, type: "ANALYSIS_JSON", key: analysisKey(ref.userId, ref.callId), value: stored });
   });
 }
 

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Database } from "@/db";
+import { wakeSnoozedActionItems } from "@/db/queries/action-items";
 import { listCallEvents, deleteEventsOlderThan, insertProcessingEvent } from "@/db/queries/events";
 import { deleteArtifactById, listExpiredAudio, listStalledCalls } from "@/db/queries/sweeper";
 import type { ObjectStorage } from "@/lib/storage";
@@ -19,17 +20,21 @@ export interface SweepResult {
   stalled: number;
   eventsDeleted: number;
   audioExpired: number;
+  /** Snoozed action items whose time came: OPEN again. */
+  itemsWoken: number;
 }
 
 /**
  * The retention sweep: calls stuck in PROCESSING become FAILED (STALLED) with the stage that stopped marked
  * on their timeline; old processing events are deleted; original audio past its retention is deleted
- * (object, then row) and the call page says it expired.
+ * (object, then row) and the call page says it expired; snoozed action items whose time came are OPEN again
+ * (reads wake them too, so the inbox never waits for the sweep).
  */
 export async function sweep(deps: { db: Database; storage: ObjectStorage }, options: SweepOptions): Promise<SweepResult> {
   const batchSize = options.batchSize ?? 200;
   const maxBatches = options.maxBatches ?? 10;
-  const result: SweepResult = { stalled: 0, eventsDeleted: 0, audioExpired: 0 };
+  const result: SweepResult = { stalled: 0, eventsDeleted: 0, audioExpired: 0, itemsWoken: 0 };
+  result.itemsWoken = await wakeSnoozedActionItems(deps.db, { now: options.now });
 
   const stalled = await listStalledCalls(deps.db, { before: new Date(options.now.getTime() - options.stallAfterMs), limit: batchSize });
   for (const ref of stalled.map((call) => ({ callId: call.id, userId: call.userId }))) {

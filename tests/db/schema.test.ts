@@ -45,6 +45,8 @@ describe.each(databaseKinds())("schema on %s", (kind) => {
       "id", "call_record_id", "title", "description", "due_date", "priority", "status", "owner_speaker_id",
       "owner_speaker_label", "owner_display_name", "owner_role", "source_segment_ids_json", "source_text",
       "created_at", "updated_at", "completed_at",
+      // Beyond the seed (migration 0003): snoozing, and what re-analysis may replace.
+      "snoozed_until", "origin", "user_modified_at",
     ]);
     expect(columns.get("user_voice_profiles")).toEqual([
       "id", "user_id", "provider", "model", "model_version", "embedding_json", "consent_version",

@@ -7,7 +7,7 @@ import { getArtifact } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
 import { listCallEvents } from "@/db/queries/events";
 import { upsertUserByExternalId } from "@/db/queries/users";
-import { callArtifacts, callProcessingEvents, callRecords } from "@/db/schema";
+import { actionItems, callArtifacts, callProcessingEvents, callRecords } from "@/db/schema";
 import { sweep } from "@/lib/pipeline/sweeper";
 import { createLocalStorage, originalAudioKey, type ObjectStorage } from "@/lib/storage";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
@@ -86,5 +86,24 @@ describe.each(databaseKinds())("the retention sweep on %s", (kind) => {
     expect(await getArtifact(t.db, { userId, callId: fresh, type: "TEMP_AUDIO" })).not.toBeNull();
     // Retention 0 days is handled by the CLEANUP stage, not the sweep.
     expect((await sweep({ db: t.db, storage }, { ...options, audioRetentionDays: 0 })).audioExpired).toBe(0);
+  });
+
+  it("wakes snoozed action items whose time has come, and only those", async () => {
+    const callId = await call("COMPLETED", minutesAgo(10));
+    const [due, later, done] = await t.db
+      .insert(actionItems)
+      .values([
+        { callRecordId: callId, title: "due", status: "SNOOZED", snoozedUntil: minutesAgo(1) },
+        { callRecordId: callId, title: "later", status: "SNOOZED", snoozedUntil: minutesAgo(-60) },
+        { callRecordId: callId, title: "done", status: "DONE", completedAt: minutesAgo(5) },
+      ])
+      .returning();
+    expect((await sweep({ db: t.db, storage }, options)).itemsWoken).toBe(1);
+    const rows = new Map((await t.db.select().from(actionItems).where(eq(actionItems.callRecordId, callId))).map((row) => [row.id, row]));
+    expect(rows.get(due!.id)).toMatchObject({ status: "OPEN", snoozedUntil: null });
+    expect(rows.get(later!.id)).toMatchObject({ status: "SNOOZED" });
+    expect(rows.get(done!.id)).toMatchObject({ status: "DONE" });
+    // The database refuses a snooze without a time.
+    await expect(t.db.update(actionItems).set({ snoozedUntil: null }).where(eq(actionItems.id, later!.id))).rejects.toThrow();
   });
 });

@@ -1,0 +1,112 @@
+import { z } from "zod";
+import type { ActionItemStatus } from "@/db/schema";
+
+/** Validation shared by the API and the forms: what a user may set on an action item. */
+
+export const MAX_TITLE_LENGTH = 200;
+export const MAX_DESCRIPTION_LENGTH = 4000;
+
+const isRealDate = (value: string) => {
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+};
+
+export const dueDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-12-04")
+  .refine(isRealDate, "must be a real calendar date")
+  .nullable();
+
+const titleSchema = z.preprocess(
+  (value) => (typeof value === "string" ? value.trim() : value),
+  z.string().min(1, "must not be empty").max(MAX_TITLE_LENGTH, `must be at most ${MAX_TITLE_LENGTH} characters`),
+);
+
+const descriptionSchema = z.preprocess(
+  (value) => (typeof value === "string" ? value.trim() || null : value),
+  z.string().max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`).nullable(),
+);
+
+export const ownerSchema = z.union([
+  z.object({ speakerId: z.string().min(1).max(100) }).strict(),
+  z.object({ me: z.literal(true) }).strict(),
+  z.null(),
+]);
+
+const prioritySchema = z.enum(["low", "medium", "high"]);
+
+export const createActionItemSchema = z
+  .object({
+    title: titleSchema,
+    description: descriptionSchema.optional(),
+    dueDate: dueDateSchema.optional(),
+    priority: prioritySchema.optional(),
+    owner: ownerSchema.optional(),
+  })
+  .strict();
+
+/**
+ * PATCH: any field; `status: "SNOOZED"` needs `snoozedUntil` (an ISO instant in the future). Unknown fields
+ * are refused rather than silently dropped.
+ */
+export const patchActionItemSchema = z
+  .object({
+    title: titleSchema.optional(),
+    description: descriptionSchema.optional(),
+    dueDate: dueDateSchema.optional(),
+    priority: prioritySchema.optional(),
+    owner: ownerSchema.optional(),
+    status: z.enum(["OPEN", "DONE", "SNOOZED"]).optional(),
+    snoozedUntil: z.iso.datetime({ offset: true, message: "must be a date and time (ISO 8601)" }).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.status === "SNOOZED" && !value.snoozedUntil) {
+      ctx.addIssue({ code: "custom", path: ["snoozedUntil"], message: "is required to snooze an item" });
+    }
+    if (value.snoozedUntil && value.status !== "SNOOZED") {
+      ctx.addIssue({ code: "custom", path: ["status"], message: 'must be "SNOOZED" when snoozedUntil is given' });
+    }
+  });
+
+export type CreateActionItemInput = z.infer<typeof createActionItemSchema>;
+export type PatchActionItemInput = z.infer<typeof patchActionItemSchema>;
+
+export interface StatusColumns {
+  status: ActionItemStatus;
+  completedAt: Date | null;
+  snoozedUntil: Date | null;
+}
+
+export class SnoozeInPastError extends Error {
+  constructor() {
+    super("snoozedUntil must be in the future.");
+    this.name = "SnoozeInPastError";
+  }
+}
+
+/** Done sets `completed_at`; reopening clears it; snoozing needs a time in the future. */
+export function statusColumns(status: ActionItemStatus, snoozedUntil: string | undefined, now: Date): StatusColumns {
+  switch (status) {
+    case "DONE":
+      return { status, completedAt: now, snoozedUntil: null };
+    case "SNOOZED": {
+      const until = new Date(snoozedUntil ?? "");
+      if (Number.isNaN(until.getTime()) || until.getTime() <= now.getTime()) throw new SnoozeInPastError();
+      return { status, completedAt: null, snoozedUntil: until };
+    }
+    default:
+      return { status: "OPEN", completedAt: null, snoozedUntil: null };
+  }
+}
+
+/** The inbox's filters, from a query string. */
+export const listActionItemsQuerySchema = z.object({
+  status: z.enum(["OPEN", "DONE", "SNOOZED", "all"]).default("all"),
+  owner: z.enum(["me", "all"]).default("all"),
+  callId: z.string().max(100).optional(),
+  due: z.enum(["overdue", "today", "week", "none", "any"]).default("any"),
+  /** The viewer's local date (YYYY-MM-DD) for "overdue/today/week"; the server's date in its zone when absent. */
+  today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isRealDate).optional(),
+  format: z.enum(["json", "csv", "ics"]).default("json"),
+});
