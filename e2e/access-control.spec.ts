@@ -89,6 +89,71 @@ const CASES: Record<string, AccessCase> = {
       expect([202, 409]).toContain((await alice.post(url)).status());
     },
   },
+  "route /api/calls/[id]/action-items": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/action-items`;
+      expect((await anon.get(url)).status()).toBe(401);
+      expect((await anon.post(url, { data: { title: "x" } })).status()).toBe(401);
+      const missing = await bob.get(`/api/calls/00000000-0000-4000-8000-000000000000/action-items`);
+      const theirs = await bob.get(url);
+      expect(theirs.status()).toBe(404);
+      expect(await theirs.json()).toEqual(await missing.json());
+      expect((await bob.post(url, { data: { title: "Planted by Bob" } })).status()).toBe(404);
+      const own = (await (await alice.get(url)).json()) as { items: { title: string }[] };
+      expect(own.items.map((item) => item.title)).not.toContain("Planted by Bob");
+      expect((await alice.post(url, { data: { title: "Alice's own item" } })).status()).toBe(201);
+    },
+  },
+  "route /api/action-items/[id]": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const created = await alice.post(`/api/calls/${aliceCallId}/action-items`, { data: { title: "Keep me" } });
+      const { item } = (await created.json()) as { item: { id: string } };
+      const url = `/api/action-items/${item.id}`;
+      expect((await anon.patch(url, { data: { title: "x" } })).status()).toBe(401);
+      expect((await anon.delete(url)).status()).toBe(401);
+      const missing = await bob.patch(`/api/action-items/00000000-0000-4000-8000-000000000000`, { data: { title: "Hijacked" } });
+      const theirs = await bob.patch(url, { data: { title: "Hijacked" } });
+      expect(theirs.status()).toBe(404);
+      expect(await theirs.json()).toEqual(await missing.json());
+      expect((await bob.delete(url)).status()).toBe(404);
+      const list = (await (await alice.get(`/api/calls/${aliceCallId}/action-items`)).json()) as { items: { id: string; title: string }[] };
+      expect(list.items.find((candidate) => candidate.id === item.id)?.title).toBe("Keep me");
+      expect((await alice.delete(url)).status()).toBe(204);
+    },
+  },
+  "route /api/action-items": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      expect((await anon.get("/api/action-items")).status()).toBe(401);
+      expect((await anon.get("/api/action-items?format=csv")).status()).toBe(401);
+      await alice.post(`/api/calls/${aliceCallId}/action-items`, { data: { title: "Only for Alice", dueDate: "2030-01-02" } });
+      const bobs = (await (await bob.get("/api/action-items?status=all")).json()) as { items: { title: string }[] };
+      expect(bobs.items.map((item) => item.title)).not.toContain("Only for Alice");
+      expect(await (await bob.get("/api/action-items?format=csv")).text()).not.toContain("Only for Alice");
+      expect(await (await bob.get("/api/action-items?format=ics")).text()).not.toContain("Only for Alice");
+      const alices = (await (await alice.get("/api/action-items?status=all")).json()) as { items: { title: string }[] };
+      expect(alices.items.map((item) => item.title)).toContain("Only for Alice");
+    },
+  },
+  "route /api/calls/[id]/speakers/[speakerId]": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/speakers/S1`;
+      expect((await anon.patch(url, { data: { displayName: "x" } })).status()).toBe(401);
+      const theirs = await bob.patch(url, { data: { displayName: "Hijacked" } });
+      expect(theirs.status()).toBe(404);
+      expect(((await theirs.json()) as { error: { message: string } }).error.message).toBe("Call not found.");
+      // Alice renames her own speaker, or hears "not ready yet" while the call is being processed; S1 may not exist.
+      expect([200, 404]).toContain((await alice.patch(url, { data: { displayName: "Sam" } })).status());
+    },
+  },
+  "route /api/calls/[id]/reanalyze": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/reanalyze`;
+      expect((await anon.post(url)).status()).toBe(401);
+      expect((await bob.post(url)).status()).toBe(404);
+      // Alice may have her own call analysed again once it is processed (202); before that, 409.
+      expect([202, 409]).toContain((await alice.post(url)).status());
+    },
+  },
   "route /api/inngest": {
     async check({ anon, alice }) {
       // Embedded mode: the engine calls the functions in-process; the unsigned handler is never reachable.
@@ -146,6 +211,14 @@ const CASES: Record<string, AccessCase> = {
       expect((await anon.get(`/calls/${aliceCallId}`, { maxRedirects: 0 })).status()).toBe(307);
       expect((await bob.get(`/calls/${aliceCallId}`)).status()).toBe(404);
       expect((await alice.get(`/calls/${aliceCallId}`)).status()).toBe(200);
+    },
+  },
+  "page /action-items": {
+    async check({ anon, alice }) {
+      const response = await anon.get("/action-items", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Faction-items");
+      expect((await alice.get("/action-items")).status()).toBe(200);
     },
   },
   "page /upload": {

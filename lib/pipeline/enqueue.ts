@@ -2,9 +2,12 @@ import "server-only";
 import { getInngest } from "@/inngest/client";
 import { callQueuedEvent } from "@/inngest/events";
 import type { Database } from "@/db";
+import { getArtifact } from "@/db/queries/artifacts";
 import { getCall, listCallsByStatus, transitionCallStatus } from "@/db/queries/calls";
+import { deleteArtifactById } from "@/db/queries/sweeper";
 import type { CallRecord } from "@/db/schema";
 import { AppError } from "@/lib/http/errors";
+import type { ObjectStorage } from "@/lib/storage";
 
 /** Hands a QUEUED call to the pipeline. The event id makes a repeated send harmless. */
 export async function enqueueCall(call: Pick<CallRecord, "id" | "userId">, attempt = "upload"): Promise<void> {
@@ -18,6 +21,27 @@ export async function retryCall(db: Database, { userId, callId }: { userId: stri
   if (call.status !== "FAILED") throw new AppError("CONFLICT", "Only a call whose processing failed can be retried.");
   const queued = await transitionCallStatus(db, { callId, from: "FAILED", to: "QUEUED" });
   await enqueueCall(queued, `retry-${queued.updatedAt.getTime()}`);
+  return queued;
+}
+
+/**
+ * COMPLETED → QUEUED with the analysis removed: the run skips every stage up to ANALYSIS (the transcript is
+ * kept, the audio not needed), and the new analysis replaces only generated items nobody touched.
+ */
+export async function reanalyzeCall(deps: { db: Database; storage: ObjectStorage }, { userId, callId }: { userId: string; callId: string }): Promise<CallRecord> {
+  const call = await getCall(deps.db, { userId, callId });
+  if (!call) throw new AppError("NOT_FOUND", "Call not found.");
+  if (call.status !== "COMPLETED") throw new AppError("CONFLICT", "Only a processed call can be analysed again.");
+  if (!(await getArtifact(deps.db, { userId, callId, type: "NORMALIZED_TRANSCRIPT_JSON" }))) {
+    throw new AppError("CONFLICT", "This call has no transcript to analyse.");
+  }
+  const queued = await transitionCallStatus(deps.db, { callId, from: "COMPLETED", to: "QUEUED" });
+  const analysis = await getArtifact(deps.db, { userId, callId, type: "ANALYSIS_JSON" });
+  if (analysis) {
+    await deleteArtifactById(deps.db, analysis.id);
+    await deps.storage.delete(analysis.storageKey);
+  }
+  await enqueueCall(queued, `reanalyze-${queued.updatedAt.getTime()}`);
   return queued;
 }
 

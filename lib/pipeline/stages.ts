@@ -112,6 +112,11 @@ async function skipIfDone(logger: ProcessingEventLogger, deps: PipelineDeps, ref
 /** AUDIO_PREP: decode, measure, and record the real duration. */
 export async function runAudioPrep(deps: PipelineDeps, ref: CallRef): Promise<{ durationSeconds: number; channels: number }> {
   const logger = new ProcessingEventLogger(deps.db);
+  // A call analysed again has its transcript already: the audio (which may have expired) is not needed.
+  const call = await getCall(deps.db, ref);
+  if (call?.durationSeconds != null && (await skipIfDone(logger, deps, ref, "AUDIO_PREP", "NORMALIZED_TRANSCRIPT_JSON", "ffmpeg"))) {
+    return { durationSeconds: call.durationSeconds, channels: 0 };
+  }
   return logger.run({ ...ref, stage: "AUDIO_PREP", provider: "ffmpeg" }, async () => {
     const prepared = await ensurePreparedAudio(deps, ref);
     await deps.db.update(callRecords).set({ durationSeconds: prepared.durationSeconds }).where(eq(callRecords.id, ref.callId));

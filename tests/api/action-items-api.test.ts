@@ -5,9 +5,10 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Database } from "@/db";
 import { replaceGeneratedActionItems } from "@/db/queries/action-items";
-import { createCall } from "@/db/queries/calls";
+import { getArtifact } from "@/db/queries/artifacts";
+import { createCall, getCall, transitionCallStatus } from "@/db/queries/calls";
 import { upsertUserByExternalId } from "@/db/queries/users";
-import { actionItems, type CallRecord, type User } from "@/db/schema";
+import { actionItems, callRecords, type CallRecord, type User } from "@/db/schema";
 import type { ActionItemJson } from "@/lib/action-items/types";
 import { unauthenticated } from "@/lib/http/errors";
 import { loadJsonArtifact, saveJsonArtifact } from "@/lib/pipeline/artifacts";
@@ -24,6 +25,7 @@ const world = vi.hoisted(() => ({
   user: null as User | null,
   db: null as Database | null,
   storage: null as ObjectStorage | null,
+  sent: [] as { name: string; id?: string; data: unknown }[],
 }));
 
 vi.mock("@/lib/auth/session", () => ({
@@ -38,6 +40,11 @@ vi.mock("@/lib/storage", async (importOriginal) => ({
   getStorage: () => world.storage,
 }));
 
+vi.mock("@/inngest/client", () => ({
+  getInngest: () => ({ send: async (event: { name: string; id?: string; data: unknown }) => void world.sent.push(event) }),
+}));
+
+const reanalyzeRoute = await import("@/app/api/calls/[id]/reanalyze/route");
 const callItemsRoute = await import("@/app/api/calls/[id]/action-items/route");
 const itemRoute = await import("@/app/api/action-items/[id]/route");
 const inboxRoute = await import("@/app/api/action-items/route");
@@ -359,5 +366,31 @@ describe.each(databaseKinds())("action items API on %s", (kind) => {
     world.user = null;
     expect((await inbox()).status).toBe(401);
     expect((await patch(MISSING_ID, { title: "x" })).response.status).toBe(401);
+  });
+
+  it("analyses a processed call again: 202, analysis removed, queued; 409 before it is processed; 404 for others", async () => {
+    const call = await processedCall(alice);
+    const reanalyze = (id: string) => reanalyzeRoute.POST(new Request(`${BASE}/api/calls/${id}/reanalyze`, { method: "POST" }), { params: Promise.resolve({ id }) });
+    const ref = { userId: alice.id, callId: call.id };
+
+    expect((await reanalyze(call.id)).status).toBe(409); // still UPLOADING in this test's world
+    await t.db.update(callRecords).set({ status: "COMPLETED" }).where(eq(callRecords.id, call.id));
+    world.sent = [];
+    const accepted = await reanalyze(call.id);
+    expect(accepted.status).toBe(202);
+    expect((await getCall(t.db, ref))?.status).toBe("QUEUED");
+    expect(await getArtifact(t.db, { ...ref, type: "ANALYSIS_JSON" })).toBeNull();
+    expect(await getArtifact(t.db, { ...ref, type: "NORMALIZED_TRANSCRIPT_JSON" })).not.toBeNull();
+    expect(world.sent).toEqual([expect.objectContaining({ name: "call/queued", data: { callId: call.id, userId: alice.id } })]);
+    // The items stay until the new analysis replaces the untouched ones.
+    expect((await listCall(call.id)).body.items).toHaveLength(2);
+    expect((await reanalyze(call.id)).status).toBe(409); // already queued
+    await transitionCallStatus(t.db, { callId: call.id, from: "QUEUED", to: "PROCESSING" });
+
+    const bobs = await processedCall(bob);
+    const foreign = await reanalyze(bobs.id);
+    expect(foreign.status).toBe(404);
+    world.user = null;
+    expect((await reanalyze(call.id)).status).toBe(401);
   });
 });

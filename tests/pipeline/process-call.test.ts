@@ -284,6 +284,8 @@ describe.each(databaseKinds())("the process-call pipeline on %s", (kind) => {
     // The user edits one item; then the call is analysed again (its analysis artifact removed, queued again).
     await updateActionItem(t.db, { userId, itemId: first!.id, patch: { title: "Say hello properly" } });
     await t.db.delete(callArtifacts).where(and(eq(callArtifacts.callId, ref.callId), eq(callArtifacts.artifactType, "ANALYSIS_JSON")));
+    // The recording has expired meanwhile: analysing again needs only the transcript.
+    await t.db.delete(callArtifacts).where(and(eq(callArtifacts.callId, ref.callId), eq(callArtifacts.artifactType, "TEMP_AUDIO")));
     await transitionCallStatus(t.db, { callId: ref.callId, from: "COMPLETED", to: "QUEUED" });
     expect((await run("reanalyze-1")).status).toBe("COMPLETED");
     expect(providers.calls.analysis).toBe(3);
@@ -294,6 +296,7 @@ describe.each(databaseKinds())("the process-call pipeline on %s", (kind) => {
       ["Follow up on there", ["s0002"]],
     ]);
     expect(after[0]!.id).toBe(first!.id);
+    expect((await events()).filter((event) => event.startsWith("AUDIO_PREP:")).at(-1)).toBe("AUDIO_PREP:SKIPPED");
     expect(after[1]!.id).not.toBe(second!.id);
   });
 
