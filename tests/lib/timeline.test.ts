@@ -33,6 +33,7 @@ describe("buildTimeline", () => {
       ["DIARIZATION", "skipped", 0],
       ["TRANSCRIPTION", "retrying", 2],
       ["NORMALIZATION", "waiting", 0],
+      ["ANALYSIS", "waiting", 0],
       ["CLEANUP", "waiting", 0],
     ]);
     expect(rows[0]?.durationMs).toBe(1200);
