@@ -73,6 +73,8 @@ const envSchema = z
     SCRYON_DIARIZATION_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "deepgram", "assemblyai", "pyannote"]).default("local")),
     SCRYON_TRANSCRIPTION_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "deepgram", "assemblyai", "openai"]).default("local")),
     SCRYON_VOICEPRINT_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "pyannote"]).default("local")),
+    /** Optional sherpa-onnx models for the local engine; default `<data dir>/models`. */
+    SCRYON_MODELS_DIR: optionalString,
     DEEPGRAM_API_KEY: optionalString,
     DEEPGRAM_API_URL: optionalUrl,
     ASSEMBLYAI_API_KEY: optionalString,
@@ -180,6 +182,8 @@ export interface AppEnv {
     diarization: "local" | "deepgram" | "assemblyai" | "pyannote";
     transcription: "local" | "deepgram" | "assemblyai" | "openai";
     voiceprint: "local" | "pyannote";
+    /** The local engine's optional sherpa-onnx models (`npm run models:pull`); used when present and verified. */
+    local: { modelsDir: string };
     deepgram: { apiKey: string; baseUrl: string | undefined } | undefined;
     assemblyai: { apiKey: string; baseUrl: string | undefined } | undefined;
     openai: { apiKey: string; baseUrl: string | undefined; model: string } | undefined;
@@ -239,6 +243,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       diarization: raw.SCRYON_DIARIZATION_PROVIDER,
       transcription: raw.SCRYON_TRANSCRIPTION_PROVIDER,
       voiceprint: raw.SCRYON_VOICEPRINT_PROVIDER,
+      local: { modelsDir: raw.SCRYON_MODELS_DIR ? path.resolve(raw.SCRYON_MODELS_DIR) : path.join(dataDir, "models") },
       deepgram: raw.DEEPGRAM_API_KEY ? { apiKey: raw.DEEPGRAM_API_KEY, baseUrl: raw.DEEPGRAM_API_URL } : undefined,
       assemblyai: raw.ASSEMBLYAI_API_KEY ? { apiKey: raw.ASSEMBLYAI_API_KEY, baseUrl: raw.ASSEMBLYAI_API_URL } : undefined,
       openai: raw.OPENAI_API_KEY ? { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_TRANSCRIPTION_MODEL } : undefined,

@@ -3,9 +3,7 @@ import { DeepgramProvider } from "./cloud/deepgram";
 import { OpenAITranscriptionProvider } from "./cloud/openai";
 import { PyannoteProvider } from "./cloud/pyannote";
 import type { LocalEngineOptions } from "./local/config";
-import { LocalDiarizationProvider } from "./local/diarize";
-import { LocalTranscriptionProvider } from "./local/transcribe";
-import { LocalVoiceprintProvider } from "./local/voiceprint";
+import { createLocalDiarizationProvider, createLocalTranscriptionProvider, createLocalVoiceprintProvider } from "./local/select";
 import type { DiarizationProvider, SpeechProviders, TranscriptionProvider, VoiceprintProvider } from "./types";
 
 /**
@@ -35,8 +33,13 @@ export interface SpeechConfig {
   diarization?: DiarizationProviderName;
   transcription?: TranscriptionProviderName;
   voiceprint?: VoiceprintProviderName;
-  /** Options of the local engine (binary/model paths, parallelism). */
-  local?: LocalEngineOptions;
+  /**
+   * Options of the local engine (binary/model paths, parallelism). With `local.modelsDir` set and a complete,
+   * hash-verified model set in it (`npm run models:pull`, docs/models.md), `local` uses the sherpa-onnx models
+   * for that role and its provider name says which (`local:whisper-base.en`); otherwise the built-in engine
+   * (name `local`).
+   */
+  local?: LocalEngineOptions | undefined;
   deepgram?: VendorKey | undefined;
   assemblyai?: VendorKey | undefined;
   openai?: (VendorKey & { model?: string | undefined }) | undefined;
@@ -56,7 +59,7 @@ export function createDiarizationProvider(config: SpeechConfig = {}): Diarizatio
   const name: DiarizationProviderName = config.diarization ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
-      return new LocalDiarizationProvider(config.local);
+      return createLocalDiarizationProvider(config.local);
     case "deepgram":
       return new DeepgramProvider(withoutUndefined(keyOf("Deepgram", config.deepgram)));
     case "assemblyai":
@@ -72,7 +75,7 @@ export function createTranscriptionProvider(config: SpeechConfig = {}): Transcri
   const name: TranscriptionProviderName = config.transcription ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
-      return new LocalTranscriptionProvider(config.local);
+      return createLocalTranscriptionProvider(config.local);
     case "deepgram":
       return new DeepgramProvider(withoutUndefined(keyOf("Deepgram", config.deepgram)));
     case "assemblyai":
@@ -88,7 +91,7 @@ export function createVoiceprintProvider(config: SpeechConfig = {}): VoiceprintP
   const name: VoiceprintProviderName = config.voiceprint ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
-      return new LocalVoiceprintProvider(config.local);
+      return createLocalVoiceprintProvider(config.local);
     case "pyannote":
       return new PyannoteProvider(withoutUndefined(keyOf("pyannoteAI", config.pyannote)));
     default:
@@ -119,4 +122,6 @@ function unknownProvider(name: never, role: string): never {
 export { prepareAudio, type PrepareOptions } from "./prepare";
 export { SpeechAudioError, SpeechEngineCrashError, SpeechEngineUnavailableError } from "./errors";
 export type { LocalEngineOptions } from "./local/config";
+export { discoverModels, inspectModels, type InstalledModel, type ModelDiscovery } from "./models/discover";
+export { DEFAULT_MODELS, MODEL_MANIFEST, type ModelSpec } from "./models/manifest";
 export * from "./types";

@@ -34,6 +34,19 @@ export interface LocalEngineOptions {
   parallelism?: number;
   /** Cut long audio into chunks at pauses and transcribe them in parallel. Default true. */
   chunking?: boolean;
+  /**
+   * Directory with optional sherpa-onnx models (`npm run models:pull`, docs/models.md). When it holds a
+   * complete, hash-verified model set, the local providers use it instead of pocketsphinx / the MFCC engine.
+   * Unset (the default): the built-in engine only.
+   */
+  modelsDir?: string;
+  /** Model id to use per role when several are installed (default: the first in the manifest's order). */
+  preferModels?: { asr?: string; segmentation?: string; embedding?: string };
+  /**
+   * Clustering threshold of the model-based diarization (sherpa-onnx fast clustering on speaker embeddings):
+   * smaller finds more speakers. Default `SHERPA_DIARIZATION_SETTINGS.clusteringThreshold`.
+   */
+  diarizationThreshold?: number;
 }
 
 export interface ResolvedLocalConfig {
@@ -112,6 +125,14 @@ export async function verifyVadModel(config: ResolvedLocalConfig): Promise<void>
   await checkReadable(
     path.join(config.sherpaOnnxPath, "package.json"),
     "The sherpa-onnx-node package (the VAD runtime) is missing: run `npm install`, or configure a cloud speech provider.",
+  );
+}
+
+/** The sherpa-onnx-node package, which the model-based providers load in their child process. */
+export async function verifySherpaRuntime(config: ResolvedLocalConfig): Promise<void> {
+  await checkReadable(
+    path.join(config.sherpaOnnxPath, "package.json"),
+    "The sherpa-onnx-node package (the runtime of the local models) is missing: run `npm install`, or configure a cloud speech provider.",
   );
 }
 

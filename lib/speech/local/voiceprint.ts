@@ -42,7 +42,7 @@ export const VOICEPRINT_WEIGHTS = { mfccMean: 1, mfccStd: 0.25, pitch: 1, pitchS
 export const MIN_ENROLL_SECONDS = 3;
 
 /** At most this much of one voice is analysed (the first seconds of its speech). */
-const MAX_SECONDS_PER_VOICE = 90;
+export const MAX_SECONDS_PER_VOICE = 90;
 
 export interface LocalVoiceprintEmbedding {
   kind: "scryon-local-voiceprint";
@@ -103,30 +103,12 @@ export class LocalVoiceprintProvider implements VoiceprintProvider {
       }
       scored.push({ speaker: speaker.id, ...best });
     }
-    // A profile goes to at most one speaker: the best-scoring one above the threshold.
-    const owner = new Map<string, { speaker: string; score: number }>();
-    for (const s of scored) {
-      if (s.userId === null || s.score < this.threshold) continue;
-      const current = owner.get(s.userId);
-      if (!current || s.score > current.score) owner.set(s.userId, { speaker: s.speaker, score: s.score });
-    }
-    return scored.map((s) => ({
-      speaker: s.speaker,
-      userId: s.userId !== null && owner.get(s.userId)?.speaker === s.speaker ? s.userId : null,
-      score: round(s.score),
-    }));
+    return assignMatches(scored, this.threshold);
   }
 
   /** Embedding of the speech inside `regions` of a mono 16 kHz WAV. */
   async embed(wavPath: string, regions: SpeechRegion[]): Promise<LocalVoiceprintEmbedding> {
-    const limited: SpeechRegion[] = [];
-    let seconds = 0;
-    for (const r of [...regions].sort((a, b) => a.start - b.start)) {
-      if (seconds >= MAX_SECONDS_PER_VOICE) break;
-      const end = Math.min(r.end, r.start + (MAX_SECONDS_PER_VOICE - seconds));
-      limited.push({ start: r.start, end });
-      seconds += end - r.start;
-    }
+    const { regions: limited, seconds } = limitRegions(regions, MAX_SECONDS_PER_VOICE);
     const reader = await WavReader.open(wavPath);
     let vector: number[] | null;
     try {
@@ -155,6 +137,37 @@ export function parseEmbedding(embedding: unknown): number[] | null {
   }
   if (!e.speechSeconds) return null;
   return e.vector;
+}
+
+/**
+ * Best profile per speaker → matches: a profile goes to at most one speaker, the best-scoring one at or above
+ * the threshold; every other speaker gets `userId: null` (shared by the voiceprint providers).
+ */
+export function assignMatches(scored: { speaker: string; userId: string | null; score: number }[], threshold: number): VoiceprintMatch[] {
+  const owner = new Map<string, { speaker: string; score: number }>();
+  for (const s of scored) {
+    if (s.userId === null || s.score < threshold) continue;
+    const current = owner.get(s.userId);
+    if (!current || s.score > current.score) owner.set(s.userId, { speaker: s.speaker, score: s.score });
+  }
+  return scored.map((s) => ({
+    speaker: s.speaker,
+    userId: s.userId !== null && owner.get(s.userId)?.speaker === s.speaker ? s.userId : null,
+    score: round(s.score),
+  }));
+}
+
+/** The first `maxSeconds` of speech of `regions` (in time order), and how many seconds that is. */
+export function limitRegions(regions: SpeechRegion[], maxSeconds: number): { regions: SpeechRegion[]; seconds: number } {
+  const limited: SpeechRegion[] = [];
+  let seconds = 0;
+  for (const r of [...regions].sort((a, b) => a.start - b.start)) {
+    if (seconds >= maxSeconds) break;
+    const end = Math.min(r.end, r.start + (maxSeconds - seconds));
+    limited.push({ start: r.start, end });
+    seconds += end - r.start;
+  }
+  return { regions: limited, seconds };
 }
 
 export function cosine(a: number[], b: number[]): number {

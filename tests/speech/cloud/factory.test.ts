@@ -1,10 +1,17 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "@/lib/env";
 import { createSpeechProviders } from "@/lib/speech";
 
 describe("speech provider factory", () => {
-  it("uses the local engine by default", () => {
-    const providers = createSpeechProviders(parseEnv({}).speech);
+  it("uses the local engine by default (the built-in one when the models dir holds no models)", () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-no-models-"));
+    const env = parseEnv({ SCRYON_MODELS_DIR: empty });
+    expect(env.speech.local.modelsDir).toBe(empty);
+    expect(parseEnv({ SCRYON_DATA_DIR: "/srv/scryon" }).speech.local.modelsDir).toBe("/srv/scryon/models");
+    const providers = createSpeechProviders(env.speech);
     expect([providers.diarization.name, providers.transcription.name, providers.voiceprint.name]).toEqual(["local", "local", "local"]);
   });
 
