@@ -183,7 +183,7 @@ test("the call page plays the recording with range requests, seeks, and keeps ed
   await expect(callPage.status).toHaveText(/^(Queued|Processing|Completed|Failed)$/);
   await expect(page.getByText("Grace Hopper").first()).toBeVisible();
   await expect(page.getByText("+1 555 0100")).toBeVisible();
-  await expect(page.getByRole("region", { name: "Action items" })).toContainText("once processing has run");
+  await expect(page.getByRole("region", { name: "Action items" })).toContainText(/once processing has run|No action items were found in this call/);
   // This recording is a tone: before processing the transcript is a placeholder, after it there is no speech.
   await expect(page.getByRole("region", { name: "Transcript" })).toContainText(/once processing has run|No speech was found in this recording/);
   // The timeline shows what really happened, starting with the finished upload (e2e/pipeline.spec.ts follows the rest).

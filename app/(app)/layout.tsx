@@ -12,16 +12,18 @@ export default async function SignedInLayout({ children }: { children: React.Rea
         Skip to content
       </a>
       <header className="border-b border-slate-200 bg-white">
-        <div className="mx-auto flex h-14 max-w-6xl items-center justify-between gap-4 px-4">
-          <div className="flex items-center gap-6">
-            <Link href="/calls" aria-label="Scryon home">
-              <Logo size="sm" />
-            </Link>
-            <nav aria-label="Main" className="flex items-center gap-1">
-              <NavLink href="/calls">Calls</NavLink>
-              <NavLink href="/upload">Upload</NavLink>
-            </nav>
-          </div>
+        {/* On a phone the nav takes a row of its own under the logo and the user menu. */}
+        <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-1 px-4 py-2 sm:h-14 sm:flex-nowrap sm:py-0">
+          <Link href="/calls" aria-label="Scryon home">
+            <Logo size="sm" />
+          </Link>
+          <nav aria-label="Main" className="order-last -mx-1 flex w-full items-center gap-1 overflow-x-auto sm:order-none sm:mx-0 sm:w-auto sm:flex-1">
+            <NavLink href="/calls">Calls</NavLink>
+            <NavLink href="/action-items">
+              <span className="whitespace-nowrap">Action items</span>
+            </NavLink>
+            <NavLink href="/upload">Upload</NavLink>
+          </nav>
           <UserMenu name={user.displayName} email={user.email} />
         </div>
       </header>

@@ -37,11 +37,3 @@ export function TranscriptPlaceholder({ status }: { status: CallStatus }) {
     </Placeholder>
   );
 }
-
-export function ActionItemsPlaceholder({ status }: { status: CallStatus }) {
-  return (
-    <Placeholder id="action-items-heading" title="Action items" status={status}>
-      Action items, with owners, due dates and the words they came from, appear here once processing has run.
-    </Placeholder>
-  );
-}

@@ -1,6 +1,8 @@
 "use client";
 
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type MouseEvent } from "react";
+import { useCallWorkspace } from "@/components/action-items/call-workspace";
+import { SpeakerEditor } from "@/components/action-items/SpeakerEditor";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 import { playFrom, useMedia } from "./media-sync";
 import {
@@ -33,7 +35,10 @@ const COLOUR_CLASSES: Record<SpeakerColour, { dot: string; border: string; text:
 };
 
 type Segment = NormalizedTranscript["segments"][number];
-type Speaker = { name: string; colour: SpeakerColour };
+type Speaker = { name: string; colour: SpeakerColour; isMe: boolean };
+
+/** How long a segment shown from an action item's source stays highlighted. */
+const REVEAL_HIGHLIGHT_MS = 2500;
 
 function speakerName(speaker: NormalizedTranscript["speakers"][number] | undefined): string {
   return speaker?.displayName?.trim() || speaker?.label || "Unknown speaker";
@@ -66,15 +71,18 @@ export function TranscriptView({ transcript }: { transcript: NormalizedTranscrip
 
 function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscript; words: ReturnType<typeof flattenWords> }) {
   const media = useMedia();
+  const workspace = useCallWorkspace();
   const segments = transcript.segments;
   const searchId = useId();
+  // The call page shares the speakers as the user last edited them; otherwise the transcript's own.
+  const speakerList = workspace && workspace.speakers.length > 0 ? workspace.speakers : transcript.speakers;
 
   const speakers = useMemo(() => {
-    const colours = speakerColours(transcript.speakers.map((speaker) => speaker.id));
+    const colours = speakerColours(speakerList.map((speaker) => speaker.id));
     const byId = new Map<string, Speaker>();
-    for (const speaker of transcript.speakers) byId.set(speaker.id, { name: speakerName(speaker), colour: colours.get(speaker.id)! });
+    for (const speaker of speakerList) byId.set(speaker.id, { name: speakerName(speaker), colour: colours.get(speaker.id)!, isMe: speaker.role === "SELF" });
     return byId;
-  }, [transcript.speakers]);
+  }, [speakerList]);
 
   /** Flat index of each segment's first word. */
   const wordOffsets = useMemo(() => {
@@ -140,6 +148,21 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
     [media],
   );
 
+  // --- Showing a segment for an action item's "Source" -----------------------------------------
+  const [revealed, setRevealed] = useState<{ index: number; nonce: number } | null>(null);
+  const registerRevealer = workspace?.registerRevealer;
+  useEffect(() => {
+    if (!registerRevealer) return;
+    registerRevealer((segmentId) => {
+      const index = segments.findIndex((segment) => segment.id === segmentId);
+      if (index < 0) return false;
+      setRevealed((current) => ({ index, nonce: (current?.nonce ?? 0) + 1 }));
+      play(segments[index]!.start);
+      return true;
+    });
+    return () => registerRevealer(null);
+  }, [registerRevealer, segments, play]);
+
   // --- Search --------------------------------------------------------------------------------
   const [query, setQuery] = useState("");
   const [matchIndex, setMatchIndex] = useState(-1);
@@ -174,6 +197,7 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
   // The chunk holding keyboard focus stays mounted, so focus is never dropped by the windowing.
   const [focusedChunk, setFocusedChunk] = useState(-1);
   const matchChunk = currentMatch ? Math.floor(words[currentMatch.start]!.segment / CHUNK_SIZE) : -1;
+  const revealedChunk = revealed ? Math.floor(revealed.index / CHUNK_SIZE) : -1;
 
   useEffect(() => {
     const scroller = scrollerRef.current;
@@ -227,6 +251,16 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
     if (following && activeSegment >= 0) scrollIntoView(segmentElement(activeSegment), false);
   }, [activeSegment, following, scrollIntoView, segmentElement]);
 
+  // A revealed segment is scrolled to (in the transcript and on the page) and highlighted for a moment.
+  useEffect(() => {
+    if (!revealed) return;
+    const element = segmentElement(revealed.index);
+    scrollIntoView(element, true);
+    element?.scrollIntoView({ block: "nearest" });
+    const timer = setTimeout(() => setRevealed(null), REVEAL_HIGHLIGHT_MS);
+    return () => clearTimeout(timer);
+  }, [revealed, scrollIntoView, segmentElement]);
+
   useEffect(() => {
     if (!currentMatch) return;
     scrollIntoView(scrollerRef.current?.querySelector<HTMLElement>(`[data-word="${currentMatch.start}"]`) ?? null, false);
@@ -261,19 +295,52 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
     scrollIntoView(segmentElement(activeSegment), true);
   }
 
-  const legend = [...speakers.entries()].filter(([id]) => segments.some((segment) => segment.speakerId === id));
+  const speakingIds = useMemo(() => new Set(segments.map((segment) => segment.speakerId)), [segments]);
+  const legend = [...speakers.entries()].filter(([id]) => speakingIds.has(id));
+
+  // --- Editing speakers ------------------------------------------------------------------------
+  const [editingSpeakers, setEditingSpeakers] = useState(false);
+  const editSpeakersRef = useRef<HTMLButtonElement>(null);
+  const [speakerAnnouncement, setSpeakerAnnouncement] = useState("");
+  const focusEditSpeakers = useRef(false);
+  useEffect(() => {
+    // Focus goes back to "Edit speakers" once the form has closed and the button is back.
+    if (!editingSpeakers && focusEditSpeakers.current) {
+      focusEditSpeakers.current = false;
+      editSpeakersRef.current?.focus();
+    }
+  }, [editingSpeakers]);
 
   return (
     <div className="mt-3">
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <ul className="flex flex-wrap gap-x-4 gap-y-1 text-sm" aria-label="Speakers">
-          {legend.map(([id, speaker]) => (
-            <li key={id} className="inline-flex items-center gap-1.5">
-              <span aria-hidden="true" className={`h-2.5 w-2.5 rounded-full ${COLOUR_CLASSES[speaker.colour].dot}`} />
-              <span className={`font-medium ${COLOUR_CLASSES[speaker.colour].text}`}>{speaker.name}</span>
-            </li>
-          ))}
-        </ul>
+        <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
+          <ul className="flex flex-wrap gap-x-4 gap-y-1 text-sm" aria-label="Speakers" data-testid="transcript-speakers">
+            {legend.map(([id, speaker]) => (
+              <li key={id} className="inline-flex items-center gap-1.5" data-speaker-id={id}>
+                <span aria-hidden="true" className={`h-2.5 w-2.5 rounded-full ${COLOUR_CLASSES[speaker.colour].dot}`} />
+                <span className={`font-medium ${COLOUR_CLASSES[speaker.colour].text}`}>{speaker.name}</span>
+                {speaker.isMe ? <span className="rounded-full bg-brand-100 px-1.5 py-px text-xs font-semibold text-brand-700">You</span> : null}
+              </li>
+            ))}
+          </ul>
+          {workspace && legend.length > 0 && !editingSpeakers ? (
+            <button
+              ref={editSpeakersRef}
+              type="button"
+              onClick={() => setEditingSpeakers(true)}
+              className="inline-flex items-center gap-1 rounded-md px-1.5 py-0.5 text-xs font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900"
+            >
+              <svg aria-hidden="true" viewBox="0 0 20 20" fill="none" stroke="currentColor" strokeWidth="1.8" className="h-3.5 w-3.5">
+                <path d="m13.5 3.5 3 3L7 16H4v-3l9.5-9.5Z" strokeLinejoin="round" />
+              </svg>
+              Edit speakers
+            </button>
+          ) : null}
+          <span role="status" aria-live="polite" className="sr-only">
+            {speakerAnnouncement}
+          </span>
+        </div>
         <form
           role="search"
           aria-label="Search the transcript"
@@ -326,6 +393,21 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
         </form>
       </div>
 
+      {workspace && editingSpeakers ? (
+        <SpeakerEditor
+          callId={workspace.callId}
+          speakers={speakerList.filter((speaker) => speakingIds.has(speaker.id))}
+          onSaved={(saved) => {
+            workspace.updateSpeakers(saved);
+            setSpeakerAnnouncement("Speakers saved.");
+          }}
+          onClose={() => {
+            focusEditSpeakers.current = true;
+            setEditingSpeakers(false);
+          }}
+        />
+      ) : null}
+
       <div className="relative mt-3">
         <div
           ref={scrollerRef}
@@ -335,7 +417,8 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
           data-testid="transcript-scroller"
         >
           {chunks.map((range, index) => {
-            const mounted = windowing.near.has(index) || index === activeChunk || index === matchChunk || index === focusedChunk;
+            const mounted =
+              windowing.near.has(index) || index === activeChunk || index === matchChunk || index === focusedChunk || index === revealedChunk;
             if (!mounted) {
               const height = windowing.heights.get(index) ?? estimateChunkHeight(segments.slice(range.start, range.end));
               return <div key={index} data-chunk={index} style={{ height }} aria-hidden="true" />;
@@ -352,6 +435,7 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
                   wordOffsets={wordOffsets}
                   speakers={speakers}
                   activeSegment={index === activeChunk ? activeSegment : -1}
+                  revealedSegment={index === revealedChunk && revealed ? revealed.index : -1}
                   activeWord={inChunk(activeWord) ? activeWord : -1}
                   matchedWords={matchedWords}
                   currentMatch={currentMatch && inChunk(currentMatch.start) ? currentMatch : null}
@@ -382,6 +466,8 @@ interface ChunkProps {
   wordOffsets: readonly number[];
   speakers: Map<string, Speaker>;
   activeSegment: number;
+  /** A segment shown from an action item's source, highlighted for a moment (-1: none here). */
+  revealedSegment: number;
   activeWord: number;
   matchedWords: ReadonlySet<number>;
   currentMatch: SearchMatch | null;
@@ -395,6 +481,7 @@ const TranscriptChunk = memo(function TranscriptChunk({
   wordOffsets,
   speakers,
   activeSegment,
+  revealedSegment,
   activeWord,
   matchedWords,
   currentMatch,
@@ -408,17 +495,23 @@ const TranscriptChunk = memo(function TranscriptChunk({
   const rows = [];
   for (let index = start; index < end; index++) {
     const segment = segments[index]!;
-    const speaker = speakers.get(segment.speakerId) ?? { name: "Unknown speaker", colour: "sky" as const };
+    const speaker = speakers.get(segment.speakerId) ?? { name: "Unknown speaker", colour: "sky" as const, isMe: false };
     const colours = COLOUR_CLASSES[speaker.colour];
     const isActive = index === activeSegment;
+    const isRevealed = index === revealedSegment;
     const offset = wordOffsets[index] ?? 0;
     rows.push(
       <div
         key={segment.id}
         data-segment-index={index}
         data-testid="transcript-segment"
+        data-segment-id={segment.id}
+        data-segment-start={segment.start}
+        data-revealed={isRevealed ? "true" : undefined}
         aria-current={isActive ? "true" : undefined}
-        className={`my-1 border-l-4 py-2 pl-3 pr-2 ${colours.border} ${isActive ? "rounded-r-lg bg-sky-50" : ""}`}
+        className={`my-1 border-l-4 py-2 pl-3 pr-2 transition-colors motion-reduce:transition-none ${colours.border} ${
+          isRevealed ? "rounded-r-lg bg-amber-100 ring-2 ring-amber-300" : isActive ? "rounded-r-lg bg-sky-50" : ""
+        }`}
       >
         <div className="flex items-baseline gap-2 text-sm">
           <span className={`font-semibold ${colours.text}`} data-testid="transcript-speaker">

@@ -1,6 +1,7 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import { ActionItemsPanel } from "./ActionItemsPanel";
 
-/** One call (/calls/:id): editable details, the recording, placeholders, delete. */
+/** One call (/calls/:id): editable details, the recording, the transcript and its speakers, summary and action items, delete. */
 export class CallPage {
   constructor(private readonly page: Page) {}
 
@@ -82,5 +83,40 @@ export class CallPage {
     const dialog = this.page.getByRole("dialog", { name: "Delete this call?" });
     await expect(dialog).toBeVisible();
     return dialog;
+  }
+
+  get actionItems(): ActionItemsPanel {
+    return new ActionItemsPanel(this.page);
+  }
+
+  get transcript(): Locator {
+    return this.page.getByRole("region", { name: "Transcript" });
+  }
+
+  /** A transcript segment by its id ("s0001"). */
+  segment(id: string): Locator {
+    return this.transcript.locator(`[data-segment-id="${id}"]`);
+  }
+
+  get speakerLegend(): Locator {
+    return this.transcript.getByRole("list", { name: "Speakers" });
+  }
+
+  /** Names a speaker (by its label, "Speaker 1") in the transcript's "Edit speakers" form, optionally as the user. */
+  async editSpeaker(label: string, edit: { name?: string; isMe?: boolean }) {
+    const trigger = this.transcript.getByRole("button", { name: "Edit speakers" });
+    await trigger.click();
+    const form = this.transcript.getByRole("form", { name: "Edit speakers" });
+    await expect(form).toBeVisible();
+    if (edit.name !== undefined) await form.getByLabel(`Name for ${label}`).fill(edit.name);
+    if (edit.isMe) await form.getByRole("radio", { name: `This is me (${label})` }).check();
+    await form.getByRole("button", { name: "Save speakers" }).click();
+    await expect(form).toHaveCount(0);
+    await expect(trigger).toBeFocused();
+  }
+
+  /** The audio element's position, in seconds. */
+  currentTime(): Promise<number> {
+    return this.audio.evaluate((element: HTMLAudioElement) => element.currentTime);
   }
 }

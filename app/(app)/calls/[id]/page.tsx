@@ -2,19 +2,26 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { cache } from "react";
+import { CallActionItems } from "@/components/action-items/CallActionItems";
+import { CallWorkspaceProvider } from "@/components/action-items/call-workspace";
 import { AudioPlayer, AudioUnavailable } from "@/components/calls/AudioPlayer";
 import { CallDetails } from "@/components/calls/CallDetails";
-import { ActionItemsPlaceholder, TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
+import { TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
 import { ProcessingTimeline } from "@/components/calls/ProcessingTimeline";
 import { NowProvider } from "@/components/calls/RelativeTime";
 import { MediaSyncProvider } from "@/components/calls/media-sync";
 import { TranscriptView } from "@/components/calls/TranscriptView";
 import { getDb } from "@/db";
+import { listCallActionItems } from "@/db/queries/action-items";
 import { getArtifact } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
 import { listCallEvents } from "@/db/queries/events";
 import { toTimelineEvent } from "@/lib/calls/serialize";
+import { toActionItemJson } from "@/lib/action-items/serialize";
+import { todayIn } from "@/lib/action-items/service";
+import type { StoredAnalysis } from "@/lib/analysis/types";
 import { requirePageUser } from "@/lib/auth/session";
+import { loadEnv } from "@/lib/env";
 import { toCallJson } from "@/lib/calls/serialize";
 import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
 import { getStorage } from "@/lib/storage";
@@ -28,7 +35,7 @@ const loadCall = cache(async (id: string) => {
   const db = await getDb();
   const call = await getCall(db, { userId: user.id, callId: id });
   if (!call) return null;
-  const [audio, events, transcript] = await Promise.all([
+  const [audio, events, transcript, items, analysis] = await Promise.all([
     getArtifact(db, { userId: user.id, callId: id, type: "TEMP_AUDIO" }),
     listCallEvents(db, { userId: user.id, callId: id }),
     loadJsonArtifact<NormalizedTranscript>({ db, storage: getStorage() }, { userId: user.id, callId: id, type: "NORMALIZED_TRANSCRIPT_JSON" }).catch((error: unknown) => {
@@ -36,8 +43,25 @@ const loadCall = cache(async (id: string) => {
       console.error(`call ${id}: could not load the normalized transcript`, error);
       return null;
     }),
+    listCallActionItems(db, { userId: user.id, callId: id }),
+    loadJsonArtifact<StoredAnalysis>({ db, storage: getStorage() }, { userId: user.id, callId: id, type: "ANALYSIS_JSON" }).catch((error: unknown) => {
+      console.error(`call ${id}: could not load the analysis`, error);
+      return null;
+    }),
   ]);
-  return { call, hasAudio: audio !== null, events: events.map(toTimelineEvent), transcript };
+  const summary = analysis ? { text: analysis.summary, provider: analysis.provider, model: analysis.model, createdAt: analysis.createdAt } : null;
+  // The analysis stage's latest event says whether its last run failed.
+  const analysisEvents = events.filter((event) => event.stage === "ANALYSIS");
+  const analysisFailed = analysisEvents.at(-1)?.status === "FAILED";
+  return {
+    user,
+    call,
+    hasAudio: audio !== null,
+    events: events.map(toTimelineEvent),
+    transcript,
+    actionItems: { summary, items: items.map((item) => toActionItemJson(item)) },
+    analysisFailed,
+  };
 });
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
@@ -50,10 +74,15 @@ function renderedAt(): number {
   return Date.now();
 }
 
+/** The server's date for this render (due dates are drawn against it until the browser's date takes over). */
+function serverToday(): string {
+  return todayIn(loadEnv().timeZone);
+}
+
 export default async function CallPage({ params }: Props) {
   const loaded = await loadCall((await params).id);
   if (!loaded) notFound();
-  const { call, hasAudio, events, transcript } = loaded;
+  const { user, call, hasAudio, events, transcript, actionItems, analysisFailed } = loaded;
   const json = toCallJson(call);
 
   return (
@@ -70,8 +99,9 @@ export default async function CallPage({ params }: Props) {
       <CallDetails call={json} />
 
       <MediaSyncProvider>
-      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-3">
-        <div className="space-y-6 lg:col-span-2">
+      <CallWorkspaceProvider callId={call.id} userName={user.displayName} speakers={transcript?.speakers ?? []}>
+      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-5">
+        <div className="min-w-0 space-y-6 lg:col-span-3">
           <section aria-labelledby="recording-heading" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm">
             <h2 id="recording-heading" className="text-base font-semibold">
               Recording
@@ -88,11 +118,18 @@ export default async function CallPage({ params }: Props) {
           </section>
           {transcript ? <TranscriptView transcript={transcript} /> : <TranscriptPlaceholder status={call.status} />}
         </div>
-        <div className="space-y-6">
-          <ActionItemsPlaceholder status={call.status} />
+        <div className="min-w-0 space-y-6 lg:col-span-2">
+          <CallActionItems
+            callId={call.id}
+            status={call.status}
+            analysisFailed={analysisFailed}
+            serverToday={serverToday()}
+            initial={actionItems}
+          />
           <ProcessingTimeline callId={call.id} initialStatus={call.status} initialEvents={events} />
         </div>
       </div>
+      </CallWorkspaceProvider>
       </MediaSyncProvider>
     </NowProvider>
   );

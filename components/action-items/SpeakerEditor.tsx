@@ -1,0 +1,137 @@
+"use client";
+
+import { useEffect, useId, useRef, useState } from "react";
+import { errorMessage, patchSpeaker, type SpeakerJson } from "./api";
+import { inputClass } from "./ActionItemForm";
+import { speakerEdits } from "./speaker-model";
+
+/**
+ * The transcript's "Edit speakers" form: a name for each speaker, and which one is the user ("This is me").
+ * Changes are sent one speaker at a time (`PATCH /api/calls/:id/speakers/:speakerId`); the transcript's names
+ * and the owners of the action items follow.
+ */
+export function SpeakerEditor({
+  callId,
+  speakers,
+  onSaved,
+  onClose,
+}: {
+  callId: string;
+  speakers: SpeakerJson[];
+  onSaved: (speakers: SpeakerJson[]) => void;
+  onClose: () => void;
+}) {
+  const id = useId();
+  const [names, setNames] = useState(() => Object.fromEntries(speakers.map((speaker) => [speaker.id, speaker.displayName ?? ""])));
+  const initialMe = speakers.find((speaker) => speaker.role === "SELF")?.id ?? "";
+  const [me, setMe] = useState(initialMe);
+  const [error, setError] = useState<string | null>(null);
+  const [saving, setSaving] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLInputElement>('input[type="text"]')?.focus();
+  }, []);
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault();
+    const edits = speakerEdits(speakers, names, me || null);
+    if (edits.length === 0) {
+      onClose();
+      return;
+    }
+    setSaving(true);
+    setError(null);
+    let latest: SpeakerJson[] | null = null;
+    try {
+      // One at a time: each edit rewrites the stored transcript.
+      for (const edit of edits) latest = await patchSpeaker(callId, edit.speakerId, edit.body);
+      onSaved(latest!);
+      onClose();
+    } catch (caught) {
+      if (latest) onSaved(latest);
+      setError(`The speakers could not be saved. ${errorMessage(caught, "Try again.")}`);
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form
+      ref={formRef}
+      aria-label="Edit speakers"
+      onSubmit={submit}
+      onKeyDown={(event) => {
+        if (event.key === "Escape" && !saving) {
+          event.preventDefault();
+          onClose();
+        }
+      }}
+      className="mt-3 rounded-xl border border-slate-200 bg-slate-50 p-4"
+      data-testid="speaker-editor"
+    >
+      <p className="text-sm text-slate-600">Name the speakers and say which one is you. Action items they own follow the new names.</p>
+      {error ? (
+        <p role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      ) : null}
+      <fieldset className="mt-3">
+        <legend className="sr-only">Speakers</legend>
+        <ul className="space-y-3">
+          {speakers.map((speaker) => (
+            <li key={speaker.id} className="grid grid-cols-1 items-end gap-2 sm:grid-cols-[1fr_auto]">
+              <div>
+                <label htmlFor={`${id}-${speaker.id}`} className="text-sm font-medium text-slate-700">
+                  Name for {speaker.label}
+                </label>
+                <input
+                  id={`${id}-${speaker.id}`}
+                  type="text"
+                  value={names[speaker.id] ?? ""}
+                  placeholder={speaker.label}
+                  maxLength={80}
+                  autoComplete="off"
+                  onChange={(event) => setNames((current) => ({ ...current, [speaker.id]: event.target.value }))}
+                  className={inputClass}
+                />
+              </div>
+              <label className="inline-flex h-10 items-center gap-2 text-sm text-slate-700">
+                <input
+                  type="radio"
+                  name={`${id}-me`}
+                  value={speaker.id}
+                  checked={me === speaker.id}
+                  onChange={() => setMe(speaker.id)}
+                  className="h-4 w-4 accent-brand-600"
+                />
+                This is me<span className="sr-only"> ({speaker.label})</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+        <label className="mt-3 inline-flex items-center gap-2 text-sm text-slate-700">
+          <input type="radio" name={`${id}-me`} value="" checked={me === ""} onChange={() => setMe("")} className="h-4 w-4 accent-brand-600" />
+          I am not one of these speakers
+        </label>
+      </fieldset>
+      <div className="mt-4 flex flex-wrap justify-end gap-2">
+        <button
+          type="button"
+          onClick={onClose}
+          disabled={saving}
+          className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-60"
+        >
+          Cancel
+        </button>
+        <button
+          type="submit"
+          disabled={saving}
+          aria-busy={saving}
+          className="rounded-lg bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 disabled:cursor-wait disabled:opacity-70"
+        >
+          {saving ? "Saving…" : "Save speakers"}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,99 @@
+import { ApiError, type FieldIssue } from "@/components/calls/api";
+import type { ActionItemJson, OwnerInput } from "@/lib/action-items/types";
+import type { NormalizedTranscript } from "@/lib/transcript/normalize";
+import type { ActionItemPatchBody } from "./action-item-model";
+
+/** Client-side calls to the action-item and speaker APIs; failures are `ApiError`s (as in components/calls/api.ts). */
+
+export { ApiError };
+
+export interface SummaryJson {
+  text: string;
+  provider: string;
+  model: string;
+  createdAt: string;
+}
+
+export interface CallActionItemsJson {
+  summary: SummaryJson | null;
+  items: ActionItemJson[];
+}
+
+export type SpeakerJson = NormalizedTranscript["speakers"][number];
+
+async function request<T>(url: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      cache: "no-store",
+      headers: { Accept: "application/json", ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers },
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK", "Could not reach Scryon. Check your connection and try again.");
+  }
+  if (response.status === 204) return undefined as T;
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
+  if (!response.ok) {
+    const error = body?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? "HTTP_ERROR",
+      error?.message ?? `The server answered ${response.status}.`,
+      Array.isArray(error?.details) ? (error.details as FieldIssue[]) : undefined,
+    );
+  }
+  return body as T;
+}
+
+const callPath = (callId: string) => `/api/calls/${encodeURIComponent(callId)}`;
+const itemPath = (itemId: string) => `/api/action-items/${encodeURIComponent(itemId)}`;
+
+export function fetchCallActionItems(callId: string): Promise<CallActionItemsJson> {
+  return request<CallActionItemsJson>(`${callPath(callId)}/action-items`);
+}
+
+export interface NewActionItemBody {
+  title: string;
+  description?: string | null;
+  dueDate?: string | null;
+  priority?: "low" | "medium" | "high";
+  owner?: OwnerInput;
+}
+
+export async function createActionItem(callId: string, body: NewActionItemBody): Promise<ActionItemJson> {
+  return (await request<{ item: ActionItemJson }>(`${callPath(callId)}/action-items`, { method: "POST", body: JSON.stringify(body) })).item;
+}
+
+export async function patchActionItem(itemId: string, patch: ActionItemPatchBody): Promise<ActionItemJson> {
+  return (await request<{ item: ActionItemJson }>(itemPath(itemId), { method: "PATCH", body: JSON.stringify(patch) })).item;
+}
+
+export function deleteActionItem(itemId: string): Promise<void> {
+  return request<void>(itemPath(itemId), { method: "DELETE" });
+}
+
+export async function fetchInbox(url: string): Promise<{ items: ActionItemJson[]; truncated: boolean }> {
+  return request<{ items: ActionItemJson[]; truncated: boolean }>(url);
+}
+
+export async function patchSpeaker(callId: string, speakerId: string, edit: { displayName?: string | null; isMe?: boolean }): Promise<SpeakerJson[]> {
+  return (
+    await request<{ speakers: SpeakerJson[] }>(`${callPath(callId)}/speakers/${encodeURIComponent(speakerId)}`, {
+      method: "PATCH",
+      body: JSON.stringify(edit),
+    })
+  ).speakers;
+}
+
+/** A call's speakers (for the owner choices of an item edited outside its call page). */
+export async function fetchCallSpeakers(callId: string): Promise<SpeakerJson[]> {
+  return (await request<NormalizedTranscript>(`${callPath(callId)}/transcript?format=json`)).speakers;
+}
+
+/** A readable sentence for an error, with field problems when the server gave them. */
+export function errorMessage(error: unknown, fallback: string): string {
+  if (!(error instanceof ApiError)) return fallback;
+  if (error.details?.length) return `${error.message} ${error.details.map((issue) => `${issue.path ? `${issue.path}: ` : ""}${issue.message}`).join(" ")}`;
+  return error.message;
+}
