@@ -164,6 +164,29 @@ test("a call's summary and action items: source playback, done, snooze, edit, ad
   await expect(panel.checkbox(panel.item("Book the kickoff meeting"))).toBeChecked();
   await expect(callPage.transcript.getByTestId("transcript-speaker").first()).toHaveText("Dana Prospect");
 
+  // --- Analyse again: generated items are made anew, what the user touched stays ------------------
+  const itemsNow = () =>
+    page.evaluate(async (url) => ((await (await fetch(url)).json()) as { items: { title: string; origin: string; userModified: boolean }[] }).items, `/api/calls/${call.id}/action-items`);
+  const before = await itemsNow();
+  await panel.summary.getByRole("button", { name: "Analyse again" }).click();
+  // It is quick: wait for the second ANALYSIS run on the timeline rather than for a passing "Processing".
+  const analysisRuns = () =>
+    page.evaluate(async (url) => {
+      const body = (await (await fetch(url)).json()) as { callStatus: string; events: { stage: string; status: string }[] };
+      return `${body.events.filter((event) => event.stage === "ANALYSIS" && event.status === "COMPLETED").length} ${body.callStatus}`;
+    }, `/api/calls/${call.id}/events`);
+  await expect.poll(analysisRuns, { timeout: 120_000 }).toBe("2 COMPLETED");
+  await expect(callPage.status).toContainText("Completed");
+  await expect(panel.summary.getByTestId("summary-text")).toHaveText(/\S/, { timeout: 20_000 });
+  await expect(panel.item(editedTitle)).toBeVisible();
+  await expect(panel.owner(panel.item("Send the signed contract"))).toContainText("Dana Prospect");
+  await expect(panel.status(panel.item("Chase the legal review"))).toHaveText("Snoozed until tomorrow, 9:00 AM");
+  await expect(panel.doneToggle).toHaveText("Done (1)");
+  // No duplicates: as many items as before (the edited item's source is not turned into a second item).
+  const after = await itemsNow();
+  expect(after.length).toBe(before.length);
+  expect(after.filter((item) => item.userModified).map((item) => item.title).sort()).toEqual(before.filter((item) => item.userModified).map((item) => item.title).sort());
+
   // --- The inbox -------------------------------------------------------------------------------
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Action items" }).click();
   const inbox = new InboxPage(page);

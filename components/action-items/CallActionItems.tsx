@@ -1,13 +1,14 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { CallStatus } from "@/db/schema";
 import type { ActionItemJson } from "@/lib/action-items/types";
 import { groupItems, ownerInputOf, type SpeakerOption } from "./action-item-model";
 import { ActionItemForm, type ActionItemDraft } from "./ActionItemForm";
 import { ActionItemRow } from "./ActionItemRow";
-import { createActionItem, errorMessage, fetchCallActionItems, type CallActionItemsJson, type SummaryJson } from "./api";
+import { createActionItem, errorMessage, fetchCallActionItems, reanalyzeCall, type CallActionItemsJson, type SummaryJson } from "./api";
 import { useCallWorkspace } from "./call-workspace";
 import { useActionItems } from "./use-action-items";
 import { useViewerClock } from "./use-clock";
@@ -104,7 +105,7 @@ export function CallActionItems({ callId, status, analysisFailed, serverToday, i
 
   return (
     <>
-      <SummaryCard summary={data.summary} status={status} analysisFailed={analysisFailed} />
+      <SummaryCard callId={callId} summary={data.summary} status={status} analysisFailed={analysisFailed} />
       <ActionItemsPanel callId={callId} status={status} analysed={data.summary !== null} analysisFailed={analysisFailed} serverToday={serverToday} serverItems={data.items} />
     </>
   );
@@ -123,7 +124,23 @@ function Spinner() {
   );
 }
 
-function SummaryCard({ summary, status, analysisFailed }: { summary: SummaryJson | null; status: CallStatus; analysisFailed: boolean }) {
+function SummaryCard({ callId, summary, status, analysisFailed }: { callId: string; summary: SummaryJson | null; status: CallStatus; analysisFailed: boolean }) {
+  const router = useRouter();
+  const [reanalyzing, setReanalyzing] = useState(false);
+  const [reanalyzeError, setReanalyzeError] = useState<string | null>(null);
+  async function analyseAgain() {
+    setReanalyzing(true);
+    setReanalyzeError(null);
+    try {
+      await reanalyzeCall(callId);
+      // The page renders the call as QUEUED again: the header, the timeline and this card follow it live.
+      router.refresh();
+    } catch (error) {
+      setReanalyzeError(errorMessage(error, "The analysis could not be started again."));
+    } finally {
+      setReanalyzing(false);
+    }
+  }
   let body: React.ReactNode;
   if (summary && summary.text.trim()) {
     body = (
@@ -161,9 +178,27 @@ function SummaryCard({ summary, status, analysisFailed }: { summary: SummaryJson
   }
   return (
     <section aria-labelledby="summary-heading" className="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm" data-testid="summary">
-      <h2 id="summary-heading" className="text-base font-semibold">
-        Summary
-      </h2>
+      <div className="flex items-center justify-between gap-3">
+        <h2 id="summary-heading" className="text-base font-semibold">
+          Summary
+        </h2>
+        {status === "COMPLETED" ? (
+          <button
+            type="button"
+            onClick={analyseAgain}
+            disabled={reanalyzing}
+            title="Make the summary and action items again. Items you edited, snoozed, completed or added are kept."
+            className="rounded-lg border border-slate-300 px-2.5 py-1 text-xs font-medium text-slate-700 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-600 disabled:opacity-60"
+          >
+            {reanalyzing ? "Starting…" : "Analyse again"}
+          </button>
+        ) : null}
+      </div>
+      {reanalyzeError ? (
+        <p role="alert" className="mt-2 text-sm text-red-700">
+          {reanalyzeError}
+        </p>
+      ) : null}
       {/* Polite: the summary arriving while processing is read out once. */}
       <div className="mt-3" aria-live="polite">
         {body}

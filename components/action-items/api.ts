@@ -92,6 +92,15 @@ export async function fetchCallSpeakers(callId: string): Promise<SpeakerJson[]> 
 }
 
 /** A readable sentence for an error, with field problems when the server gave them. */
+/** Makes the summary and action items again; the call goes back to QUEUED. */
+export async function reanalyzeCall(callId: string): Promise<void> {
+  const response = await fetch(`/api/calls/${encodeURIComponent(callId)}/reanalyze`, { method: "POST" });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(body?.error?.message ?? "The analysis could not be started again.");
+  }
+}
+
 export function errorMessage(error: unknown, fallback: string): string {
   if (!(error instanceof ApiError)) return fallback;
   if (error.details?.length) return `${error.message} ${error.details.map((issue) => `${issue.path ? `${issue.path}: ` : ""}${issue.message}`).join(" ")}`;

@@ -20,6 +20,15 @@ const STATE_STYLE: Record<StageState, { dot: string; text: string; label: string
 export function ProcessingTimeline({ callId, initialStatus, initialEvents }: { callId: string; initialStatus: CallStatus; initialEvents: TimelineEvent[] }) {
   const [status, setStatus] = useState(initialStatus);
   const [events, setEvents] = useState(initialEvents);
+  // A server render with news (the call queued again from elsewhere on the page) replaces what is shown.
+  const [lastInitial, setLastInitial] = useState({ initialStatus, initialEvents });
+  if (lastInitial.initialStatus !== initialStatus || lastInitial.initialEvents !== initialEvents) {
+    setLastInitial({ initialStatus, initialEvents });
+    if (initialStatus !== lastInitial.initialStatus) {
+      setStatus(initialStatus);
+      setEvents(initialEvents);
+    }
+  }
   const [stale, setStale] = useState(false);
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<string | null>(null);
