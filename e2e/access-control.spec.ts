@@ -134,6 +134,18 @@ const CASES: Record<string, AccessCase> = {
       expect(alices.items.map((item) => item.title)).toContain("Only for Alice");
     },
   },
+  "route /api/calls/[id]/speakers": {
+    async check({ anon, bob, alice, aliceCallId }) {
+      const url = `/api/calls/${aliceCallId}/speakers`;
+      expect((await anon.get(url)).status()).toBe(401);
+      expect((await anon.patch(url, { data: { edits: [{ speakerId: "S1", displayName: "x" }] } })).status()).toBe(401);
+      const theirs = await bob.get(url);
+      expect(theirs.status()).toBe(404);
+      expect(((await theirs.json()) as { error: { message: string } }).error.message).toBe("Call not found.");
+      expect((await bob.patch(url, { data: { edits: [{ speakerId: "S1", displayName: "Hijacked" }] } })).status()).toBe(404);
+      expect([200, 404]).toContain((await alice.get(url)).status());
+    },
+  },
   "route /api/calls/[id]/speakers/[speakerId]": {
     async check({ anon, bob, alice, aliceCallId }) {
       const url = `/api/calls/${aliceCallId}/speakers/S1`;

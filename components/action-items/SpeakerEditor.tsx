@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useId, useRef, useState } from "react";
-import { errorMessage, patchSpeaker, type SpeakerJson } from "./api";
+import { errorMessage, patchSpeakers, type SpeakerJson } from "./api";
 import { inputClass } from "./ActionItemForm";
 import { speakerEdits } from "./speaker-model";
 
@@ -42,14 +42,11 @@ export function SpeakerEditor({
     }
     setSaving(true);
     setError(null);
-    let latest: SpeakerJson[] | null = null;
     try {
-      // One at a time: each edit rewrites the stored transcript.
-      for (const edit of edits) latest = await patchSpeaker(callId, edit.speakerId, edit.body);
-      onSaved(latest!);
+      // One request: the edits are saved together or not at all.
+      onSaved(await patchSpeakers(callId, edits));
       onClose();
     } catch (caught) {
-      if (latest) onSaved(latest);
       setError(`The speakers could not be saved. ${errorMessage(caught, "Try again.")}`);
       setSaving(false);
     }

@@ -86,12 +86,21 @@ export async function patchSpeaker(callId: string, speakerId: string, edit: { di
   ).speakers;
 }
 
-/** A call's speakers (for the owner choices of an item edited outside its call page). */
-export async function fetchCallSpeakers(callId: string): Promise<SpeakerJson[]> {
-  return (await request<NormalizedTranscript>(`${callPath(callId)}/transcript?format=json`)).speakers;
+/** Several speaker edits in one request: all saved, or none. */
+export async function patchSpeakers(callId: string, edits: { speakerId: string; body: { displayName?: string | null; isMe?: boolean } }[]): Promise<SpeakerJson[]> {
+  return (
+    await request<{ speakers: SpeakerJson[] }>(`${callPath(callId)}/speakers`, {
+      method: "PATCH",
+      body: JSON.stringify({ edits: edits.map((edit) => ({ speakerId: edit.speakerId, ...edit.body })) }),
+    })
+  ).speakers;
 }
 
-/** A readable sentence for an error, with field problems when the server gave them. */
+/** A call's speakers (for the owner choices of an item edited outside its call page). */
+export async function fetchCallSpeakers(callId: string): Promise<SpeakerJson[]> {
+  return (await request<{ speakers: SpeakerJson[] }>(`${callPath(callId)}/speakers`)).speakers;
+}
+
 /** Makes the summary and action items again; the call goes back to QUEUED. */
 export async function reanalyzeCall(callId: string): Promise<void> {
   const response = await fetch(`/api/calls/${encodeURIComponent(callId)}/reanalyze`, { method: "POST" });
@@ -101,6 +110,7 @@ export async function reanalyzeCall(callId: string): Promise<void> {
   }
 }
 
+/** A readable sentence for an error, with field problems when the server gave them. */
 export function errorMessage(error: unknown, fallback: string): string {
   if (!(error instanceof ApiError)) return fallback;
   if (error.details?.length) return `${error.message} ${error.details.map((issue) => `${issue.path ? `${issue.path}: ` : ""}${issue.message}`).join(" ")}`;

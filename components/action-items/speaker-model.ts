@@ -1,6 +1,6 @@
 import type { SpeakerRole } from "@/db/schema";
 
-/** The speaker edits a form asks for, as `PATCH /api/calls/:id/speakers/:speakerId` bodies, in a safe order. */
+/** The speaker edits a form asks for (sent together as `PATCH /api/calls/:id/speakers`), in a safe order. */
 
 interface SpeakerLike {
   id: string;

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 
 export interface SpeakerEdit {
@@ -8,6 +9,20 @@ export interface SpeakerEdit {
 }
 
 export const MAX_SPEAKER_NAME_LENGTH = 80;
+
+const speakerEditFields = z.object({
+  displayName: z.string().max(MAX_SPEAKER_NAME_LENGTH, `must be at most ${MAX_SPEAKER_NAME_LENGTH} characters`).nullable().optional(),
+  isMe: z.boolean().optional(),
+});
+const saysSomething = (value: { displayName?: string | null | undefined; isMe?: boolean | undefined }) => value.displayName !== undefined || value.isMe !== undefined;
+
+/** A speaker edit as the API takes it: a name and/or "this is me", at least one of them. */
+export const speakerEditSchema = speakerEditFields.strict().refine(saysSomething, "Give a displayName or isMe.");
+/** One edit of a batch: the same, naming its speaker. */
+export const speakerBatchEditSchema = speakerEditFields
+  .extend({ speakerId: z.string().min(1).max(100) })
+  .strict()
+  .refine(saysSomething, "Give a displayName or isMe.");
 
 const UNKNOWN_SPEAKER = "unknown";
 

@@ -13,13 +13,21 @@ export type SpeakerUpdateResult =
   | { ok: true; speakers: NormalizedTranscript["speakers"] }
   | { ok: false; reason: "call-not-found" | "transcript-not-ready" | "speaker-not-found" };
 
-/**
- * Renames a speaker (or marks who the user is) for one of the user's calls: the stored transcript is
- * rewritten, then the action items each changed speaker owns follow its new name and role.
- */
+/** One speaker's edit; see `updateCallSpeakers`. */
 export async function updateCallSpeaker(
   deps: { db: Database; storage: ObjectStorage },
   { userId, callId, speakerId, edit }: { userId: string; callId: string; speakerId: string; edit: SpeakerEdit },
+): Promise<SpeakerUpdateResult> {
+  return updateCallSpeakers(deps, { userId, callId, edits: [{ speakerId, ...edit }] });
+}
+
+/**
+ * Renames speakers (or marks who the user is) for one of the user's calls, all edits or none: the stored
+ * transcript is rewritten once, then the action items each changed speaker owns follow its new name and role.
+ */
+export async function updateCallSpeakers(
+  deps: { db: Database; storage: ObjectStorage },
+  { userId, callId, edits }: { userId: string; callId: string; edits: (SpeakerEdit & { speakerId: string })[] },
 ): Promise<SpeakerUpdateResult> {
   const ref = { userId, callId };
   const [call, user] = await Promise.all([getCall(deps.db, ref), getUserById(deps.db, userId)]);
@@ -28,8 +36,12 @@ export async function updateCallSpeaker(
   const transcript = artifact ? await loadJsonArtifact<NormalizedTranscript>(deps, { ...ref, type: "NORMALIZED_TRANSCRIPT_JSON" }) : null;
   if (!artifact || !transcript) return { ok: false, reason: "transcript-not-ready" };
 
-  const updated = applySpeakerEdit(transcript, speakerId, edit, { userDisplayName: user.displayName, contactName: call.contactName });
-  if (!updated) return { ok: false, reason: "speaker-not-found" };
+  let updated: NormalizedTranscript = transcript;
+  for (const { speakerId, ...edit } of edits) {
+    const next = applySpeakerEdit(updated, speakerId, edit, { userDisplayName: user.displayName, contactName: call.contactName });
+    if (!next) return { ok: false, reason: "speaker-not-found" };
+    updated = next;
+  }
 
   const stored = await deps.storage.put(artifact.storageKey, JSON.stringify(updated), { contentType: "application/json" });
   await deps.db.transaction(async (tx) => {

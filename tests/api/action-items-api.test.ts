@@ -49,6 +49,7 @@ const callItemsRoute = await import("@/app/api/calls/[id]/action-items/route");
 const itemRoute = await import("@/app/api/action-items/[id]/route");
 const inboxRoute = await import("@/app/api/action-items/route");
 const speakerRoute = await import("@/app/api/calls/[id]/speakers/[speakerId]/route");
+const speakersRoute = await import("@/app/api/calls/[id]/speakers/route");
 
 const BASE = "http://localhost";
 const MISSING_ID = "00000000-0000-4000-8000-000000000000";
@@ -392,5 +393,37 @@ describe.each(databaseKinds())("action items API on %s", (kind) => {
     expect(foreign.status).toBe(404);
     world.user = null;
     expect((await reanalyze(call.id)).status).toBe(401);
+  });
+
+  it("lists a call's speakers and saves several speaker edits together, or none of them", async () => {
+    const call = await processedCall(alice);
+    const ctx = (id: string) => ({ params: Promise.resolve({ id }) });
+    const listed = await speakersRoute.GET(new Request(`${BASE}/api/calls/${call.id}/speakers`), ctx(call.id));
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { speakers: { id: string }[] }).speakers.map((speaker) => speaker.id)).toEqual(["A", "B"]);
+
+    const batch = (body: unknown, id = call.id) => speakersRoute.PATCH(json("PATCH", `/api/calls/${id}/speakers`, body), ctx(id));
+    const saved = await batch({ edits: [{ speakerId: "A", isMe: true }, { speakerId: "B", displayName: "Dan" }] });
+    expect(saved.status).toBe(200);
+    expect(((await saved.json()) as { speakers: NormalizedTranscript["speakers"] }).speakers.map((speaker) => [speaker.id, speaker.role, speaker.displayName])).toEqual([
+      ["A", "SELF", "Alice Archer"],
+      ["B", "COUNTERPARTY", "Dan"],
+    ]);
+    expect((await listCall(call.id)).body.items.map((item) => item.owner.displayName)).toEqual(["Alice Archer", "Dan"]);
+
+    // An unknown speaker anywhere in the batch saves nothing.
+    const refused = await batch({ edits: [{ speakerId: "B", displayName: "Changed" }, { speakerId: "Z", displayName: "Nobody" }] });
+    expect(refused.status).toBe(404);
+    const stored = await loadJsonArtifact<NormalizedTranscript>({ db: t.db, storage: world.storage! }, { userId: alice.id, callId: call.id, type: "NORMALIZED_TRANSCRIPT_JSON" });
+    expect(stored?.speakers.find((speaker) => speaker.id === "B")?.displayName).toBe("Dan");
+
+    for (const bad of [{}, { edits: [] }, { edits: [{ speakerId: "A" }] }, { edits: [{ displayName: "x" }] }, { edits: [{ speakerId: "A", role: "SELF" }] }]) {
+      expect((await batch(bad)).status, JSON.stringify(bad)).toBe(400);
+    }
+    const bobs = await processedCall(bob);
+    expect((await batch({ edits: [{ speakerId: "A", displayName: "Hijack" }] }, bobs.id)).status).toBe(404);
+    expect((await speakersRoute.GET(new Request(`${BASE}/api/calls/${bobs.id}/speakers`), ctx(bobs.id))).status).toBe(404);
+    const fresh = await createCall(t.db, alice.id, { title: "Not processed" });
+    expect((await speakersRoute.GET(new Request(`${BASE}/api/calls/${fresh.id}/speakers`), ctx(fresh.id))).status).toBe(404);
   });
 });

@@ -1,23 +1,14 @@
 import { NextResponse } from "next/server";
-import { z } from "zod";
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/session";
 import { apiRoute, readJson } from "@/lib/http/api";
 import { AppError, notFound } from "@/lib/http/errors";
-import { MAX_SPEAKER_NAME_LENGTH } from "@/lib/speakers/edit";
+import { speakerEditSchema } from "@/lib/speakers/edit";
 import { updateCallSpeaker } from "@/lib/speakers/update";
 import { getStorage } from "@/lib/storage";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
-
-const speakerEditSchema = z
-  .object({
-    displayName: z.string().max(MAX_SPEAKER_NAME_LENGTH, `must be at most ${MAX_SPEAKER_NAME_LENGTH} characters`).nullable().optional(),
-    isMe: z.boolean().optional(),
-  })
-  .strict()
-  .refine((value) => value.displayName !== undefined || value.isMe !== undefined, "Give a displayName or isMe.");
 
 /**
  * `PATCH /api/calls/:id/speakers/:speakerId` with `{ displayName?, isMe? }` → `{ speakers }`: renames a
