@@ -2,6 +2,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvError, parseEnv } from "@/lib/env";
 import { localDevSignInEnabled } from "@/lib/auth/local-dev";
+import { createAnalysisProvider } from "@/lib/analysis";
 
 describe("parseEnv", () => {
   it("needs nothing for the embedded defaults", () => {
@@ -82,5 +83,44 @@ describe("local-dev sign-in", () => {
     expect(
       localDevSignInEnabled(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s", SCRYON_ALLOW_LOCAL_DEV_IN_PRODUCTION: "true" })),
     ).toBe(true);
+  });
+});
+
+describe("analysis settings", () => {
+  it("defaults to the local analyzer in UTC", () => {
+    const env = parseEnv({});
+    expect(env.analysis).toEqual({ provider: "local" });
+    expect(env.timeZone).toBe("UTC");
+    expect(createAnalysisProvider(env.analysis)).toMatchObject({ name: "local", model: "rules-v1" });
+  });
+
+  it("configures an OpenAI-compatible server: OpenAI with its key, or a local one without", () => {
+    const openai = parseEnv({ SCRYON_ANALYSIS_PROVIDER: "openai-compatible", SCRYON_ANALYSIS_MODEL: "gpt-4o-mini", OPENAI_API_KEY: "sk-test" });
+    expect(openai.analysis).toEqual({ provider: "openai-compatible", model: "gpt-4o-mini", baseUrl: "https://api.openai.com/v1", apiKey: "sk-test" });
+    const ollama = parseEnv({ SCRYON_ANALYSIS_PROVIDER: "openai-compatible", SCRYON_ANALYSIS_MODEL: "llama3.1", SCRYON_ANALYSIS_BASE_URL: "http://127.0.0.1:11434/v1", OPENAI_API_KEY: "sk-not-for-ollama" });
+    expect(ollama.analysis).toEqual({ provider: "openai-compatible", model: "llama3.1", baseUrl: "http://127.0.0.1:11434/v1", apiKey: undefined });
+    expect(createAnalysisProvider(ollama.analysis)).toMatchObject({ name: "openai-compatible", model: "llama3.1" });
+  });
+
+  it("configures Anthropic with a default model", () => {
+    const env = parseEnv({ SCRYON_ANALYSIS_PROVIDER: "anthropic", ANTHROPIC_API_KEY: "ak" });
+    expect(env.analysis).toEqual({ provider: "anthropic", model: "claude-sonnet-4-5", baseUrl: undefined, apiKey: "ak" });
+    expect(createAnalysisProvider(env.analysis)).toMatchObject({ name: "anthropic", model: "claude-sonnet-4-5" });
+  });
+
+  it("lists what is missing or wrong", () => {
+    const problems = (source: Record<string, string>) => {
+      try {
+        parseEnv(source);
+        return [];
+      } catch (error) {
+        return (error as EnvError).problems;
+      }
+    };
+    expect(problems({ SCRYON_ANALYSIS_PROVIDER: "openai-compatible" }).join("\n")).toMatch(/SCRYON_ANALYSIS_MODEL[\s\S]*SCRYON_ANALYSIS_API_KEY/);
+    expect(problems({ SCRYON_ANALYSIS_PROVIDER: "anthropic" }).join("\n")).toMatch(/ANTHROPIC_API_KEY is required/);
+    expect(problems({ SCRYON_ANALYSIS_PROVIDER: "gpt" }).join("\n")).toMatch(/SCRYON_ANALYSIS_PROVIDER/);
+    expect(problems({ SCRYON_TIME_ZONE: "Mars/Olympus" }).join("\n")).toMatch(/SCRYON_TIME_ZONE must be an IANA time zone/);
+    expect(parseEnv({ SCRYON_TIME_ZONE: "Europe/Berlin" }).timeZone).toBe("Europe/Berlin");
   });
 });
