@@ -115,7 +115,8 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
       return;
     }
 
-    const child = spawn(binary, fullArgs, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    // The binary is resolved at run time; the build must not trace the whole project for it.
+    const child = spawn(/*turbopackIgnore: true*/ binary, fullArgs, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
 
     const stdoutChunks: Buffer[] = [];
     let stderrHead = "";

@@ -48,7 +48,7 @@ export async function removeSpoolFiles(spoolDir: string, callId: string): Promis
   for (const dir of [spoolDir, path.join(spoolDir, "tus")]) {
     let names: string[] = [];
     try {
-      names = await fs.readdir(dir);
+      names = await fs.readdir(/*turbopackIgnore: true*/ dir);
     } catch {
       continue;
     }

@@ -78,7 +78,7 @@ function defaultPackageDir(pkg: string): string {
   try {
     const require = createRequire(import.meta.url);
     // Walk up from the resolved entry to the directory named like the package.
-    let dir = path.dirname(require.resolve(pkg));
+    let dir = path.dirname(require.resolve(/*turbopackIgnore: true*/ pkg));
     const last = pkg.split("/").at(-1)!;
     while (path.basename(dir) !== last && path.dirname(dir) !== dir) dir = path.dirname(dir);
     if (path.basename(dir) === last) return dir;
@@ -149,7 +149,7 @@ export async function verifyPocketsphinx(config: ResolvedLocalConfig): Promise<v
   }
   for (const part of ["en-us/mdef", "en-us/feat.params", "en-us.lm.bin", "cmudict-en-us.dict"]) {
     await checkReadable(
-      path.join(config.pocketsphinxModelDir, part),
+      path.join(/*turbopackIgnore: true*/ config.pocketsphinxModelDir, part),
       `The pocketsphinx English model is not installed. ${INSTALL_HINT}`,
     );
   }
