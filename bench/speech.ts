@@ -9,6 +9,10 @@
  *   npm run bench:speech -- --calibrate      # voiceprint score distributions (same vs different voice)
  *   npm run bench:speech -- --serial         # also: one pocketsphinx pass without chunks, for the speedup
  *   npm run bench:speech -- --set test       # only the small test set
+ *   npm run bench:speech -- --only t2f-mono-16k-mp3,t3m-mono-16k-ogg   # only these fixtures (any set)
+ *
+ * The set includes the festival fixtures (`t2f-…`, `t2m-…`, `b2f-…`, …): generating them needs Debian's
+ * festival festvox-kallpc16k festvox-us-slt-hts.
  */
 import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { mkdtemp } from "node:fs/promises";
@@ -20,7 +24,7 @@ import { createDiarizationProvider, createTranscriptionProvider, createVoiceprin
 import { LocalTranscriptionProvider } from "../lib/speech/local/transcribe";
 import { cosine, parseEmbedding, VOICEPRINT_THRESHOLD, type LocalVoiceprintProvider } from "../lib/speech/local/voiceprint";
 import { prepareAudio } from "../lib/speech/prepare";
-import { makeSpeechFixtures, type SpeechFixture } from "../scripts/make-speech-fixtures";
+import { fixtureSynth, makeSpeechFixtures, splitWordsBySynth, type SpeechFixture, type SynthEngine } from "../scripts/make-speech-fixtures";
 
 const args = process.argv.slice(2);
 const setIndex = args.indexOf("--set");
@@ -28,6 +32,10 @@ const SET: "test" | "bench" = setIndex >= 0 && args[setIndex + 1] === "test" ? "
 const WRITE_DOCS = args.includes("--write-docs");
 const CALIBRATE = args.includes("--calibrate");
 const SERIAL = args.includes("--serial");
+const onlyIndex = args.indexOf("--only");
+const ONLY = onlyIndex >= 0 ? (args[onlyIndex + 1] ?? "").split(",").filter(Boolean) : undefined;
+if (ONLY && !ONLY.length) throw new Error("--only needs a comma-separated list of fixture names");
+if (ONLY && WRITE_DOCS) throw new Error("--write-docs writes the whole table: run it without --only");
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 // --- memory of the process tree ------------------------------------------------------------------------------
@@ -75,11 +83,15 @@ interface Row {
   description: string;
   seconds: number;
   layout: string;
+  /** Synthesiser of the voices: espeak-ng, festival or mixed. */
+  synth: SynthEngine | "mixed";
   refSpeakers: number;
   hypSpeakers: number;
   segmentAccuracy: number;
   timeAccuracy: number;
   wer: number;
+  /** Mixed calls: WER of the turns of each synthesiser (hypothesis words assigned to turns by time). */
+  werBySynth?: Partial<Record<SynthEngine, number>>;
   prepareMs: number;
   diarizeMs: number;
   transcribeMs: number;
@@ -111,6 +123,7 @@ async function benchFixture(f: SpeechFixture, work: string): Promise<Row> {
     description: f.truth.description,
     seconds: audio.durationSeconds,
     layout: audio.layout,
+    synth: fixtureSynth(f.truth),
     refSpeakers: f.truth.speakers.length,
     hypSpeakers: diarization.speakers.length,
     segmentAccuracy: score.segmentAccuracy,
@@ -123,6 +136,10 @@ async function benchFixture(f: SpeechFixture, work: string): Promise<Row> {
     rtf: (t2 - t0) / 1000 / audio.durationSeconds,
     ...memory,
   };
+  if (row.synth === "mixed") {
+    const split = splitWordsBySynth(f.truth, transcript.words);
+    row.werBySynth = Object.fromEntries(Object.entries(split).map(([engine, w]) => [engine, wordErrorRate(w.reference, w.hypothesis)]));
+  }
   if (SERIAL) {
     const s0 = performance.now();
     await new LocalTranscriptionProvider({ chunking: false, parallelism: 1 }).transcribe(audio);
@@ -180,7 +197,7 @@ async function calibrate(fixtures: SpeechFixture[], work: string): Promise<strin
 const fmt = (x: number, d = 2) => x.toFixed(d);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
-const fixtures = await makeSpeechFixtures({ set: SET, log: (l) => console.log(l) });
+const fixtures = await makeSpeechFixtures({ set: SET, names: ONLY, log: (l) => console.log(l) });
 const work = await mkdtemp(path.join(os.tmpdir(), "scryon-bench-speech-"));
 const cores = os.availableParallelism();
 const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
@@ -213,11 +230,11 @@ try {
   const peakSelf = Math.max(...rows.map((r) => r.peakSelfMb));
 
   const table = [
-    "| fixture | audio | layout | speakers (found/true) | segment acc. | time acc. | WER | prepare | diarize | transcribe | RTF | peak RSS (tree / node) |",
-    "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| fixture | audio | layout | voices | speakers (found/true) | segment acc. | time acc. | WER | prepare | diarize | transcribe | RTF | peak RSS (tree / node) |",
+    "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${fmt(r.seconds, 1)} s | ${r.layout} | ${r.hypSpeakers}/${r.refSpeakers} | ${pct(r.segmentAccuracy)} | ${pct(r.timeAccuracy)} | ` +
+        `| ${r.name} | ${fmt(r.seconds, 1)} s | ${r.layout} | ${r.synth} | ${r.hypSpeakers}/${r.refSpeakers} | ${pct(r.segmentAccuracy)} | ${pct(r.timeAccuracy)} | ` +
         `${fmt(r.wer, 3)} | ${fmt(r.prepareMs / 1000)} s | ${fmt(r.diarizeMs / 1000)} s | ${fmt(r.transcribeMs / 1000)} s | ${fmt(r.rtf, 3)} | ` +
         `${fmt(r.peakTreeMb, 0)} / ${fmt(r.peakSelfMb, 0)} MB |`,
     ),
@@ -229,6 +246,28 @@ try {
     `- WER (time-weighted): 16 kHz calls **${fmt(weighted(wide, "wer"), 3)}**, 8 kHz phone-band calls ${fmt(weighted(calls.filter((r) => r.name.includes("8k")), "wer"), 3)}.`,
     `- Peak memory: ${fmt(peakTree, 0)} MB for the Node process and its pocketsphinx/VAD children together; Node alone ${fmt(peakSelf, 0)} MB.`,
   ];
+  const espeakCalls = calls.filter((r) => r.synth === "espeak-ng");
+  const festivalCalls = calls.filter((r) => r.synth !== "espeak-ng");
+  if (espeakCalls.length && festivalCalls.length) {
+    const describe = (rs: Row[]) => {
+      const w16 = rs.filter((r) => !r.name.includes("8k"));
+      const w8 = rs.filter((r) => r.name.includes("8k"));
+      return (
+        `WER 16 kHz ${w16.length ? fmt(weighted(w16, "wer"), 3) : "–"}, 8 kHz ${w8.length ? fmt(weighted(w8, "wer"), 3) : "–"}; ` +
+        `segment accuracy ${pct(sum(rs.map((r) => r.segmentAccuracy)) / rs.length)} mean; speaker count right on ${rs.filter((r) => r.hypSpeakers === r.refSpeakers).length} of ${rs.length}; ` +
+        `RTF ${fmt(sum(rs.map((r) => r.totalMs)) / 1000 / sum(rs.map((r) => r.seconds)), 3)}`
+      );
+    };
+    summary.push(`- espeak-ng-only calls: ${describe(espeakCalls)}. Calls with festival voices (festival-only and mixed): ${describe(festivalCalls)}.`);
+  }
+  const mixed = rows.filter((r) => r.werBySynth);
+  if (mixed.length) {
+    const cells = mixed.map((r) => {
+      const bySynth = Object.entries(r.werBySynth!).sort(([a], [b]) => b.localeCompare(a)); // festival first
+      return `${r.name} ${bySynth.map(([engine, wer]) => `${engine} ${fmt(wer, 3)}`).join(" / ")}`;
+    });
+    summary.push(`- WER by synthesiser inside the mixed calls (hypothesis words assigned to turns by time, so approximate): ${cells.join("; ")}.`);
+  }
   const serialRows = rows.filter((r) => r.serialTranscribeMs !== undefined);
   if (serialRows.length) {
     const chunked = sum(serialRows.map((r) => r.transcribeMs));

@@ -1,5 +1,5 @@
 /**
- * Generates test calls for the speech engine, with their ground truth, from espeak-ng voices:
+ * Generates test calls for the speech engine, with their ground truth, from espeak-ng and festival voices:
  *
  *   npx tsx scripts/make-speech-fixtures.ts            # the small test set
  *   npx tsx scripts/make-speech-fixtures.ts bench      # the benchmark set (includes the test set)
@@ -10,9 +10,10 @@
  * ffmpeg output) and cached: a fixture whose JSON carries the same spec hash is not rebuilt. Tests call
  * `makeSpeechFixtures({ names: [...] })` instead of committing audio.
  *
- * How a call is built: every turn is rendered alone by espeak-ng, resampled to 16 kHz and trimmed to its
- * first/last audible sample; turns are laid out one after another with seeded pauses (so turn times are
- * exact: the sum of the rendered durations and the inserted silences), a seeded noise floor is added
+ * How a call is built: every turn is rendered alone by espeak-ng or festival (`text2wave`), resampled to
+ * 16 kHz and trimmed to its first/last audible sample; turns are laid out one after another with seeded
+ * pauses (so turn times are exact: the sum of the rendered durations and the inserted silences), a seeded
+ * noise floor is added
  * (≈ -45 dBFS, a quiet line; pocketsphinx also does much worse on digitally silent synthetic audio), and the
  * mix is encoded with ffmpeg. Stereo calls put each party on their own channel with an echo of the other
  * party 28 dB down; "duplicated" stereo carries the same mono mix on both channels; 8 kHz calls are
@@ -20,7 +21,19 @@
  *
  * Voices: the Klatt variants of espeak-ng's en-us voice are the ones pocketsphinx understands best (5–20 %
  * WER vs. 30–55 % for the default voices, measured when this was written); the "plain" fixtures use the
- * default voices on purpose as a harder case.
+ * default voices on purpose as a harder case. The festival voices (Debian: festival festvox-kallpc16k
+ * festvox-us-slt-hts) are a different synthesiser altogether — a diphone concatenation voice (kal, male) and
+ * an HMM/HTS voice (slt, female) — so the engine is not only ever tuned against espeak-ng's formant
+ * synthesis. Fixtures that use no festival voice never run or need festival.
+ *
+ * How precise the ground truth is (both synthesisers alike): the truth has turn times, not word times — each
+ * turn's words are listed in order, and the turn's start/end are the first/last sample of the rendered turn
+ * above the trim threshold (|x| ≥ 0.005, ≈ −46 dBFS), exact to one 16 kHz sample in the master mix. A very
+ * soft onset or release under that threshold (a breathy /h/, a trailing fricative) falls outside the turn,
+ * so a turn's audible edges can be off by a few tens of ms; lossy codecs shift or smear edges by a few more
+ * ms. Pauses inside a turn (festival and espeak-ng both pause at commas and full stops) belong to the turn.
+ * Festival's own segment timings are not used: they would be per word, but the trimmed and resampled audio
+ * is what the times must describe, and the format keeps one precision for every fixture.
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -41,7 +54,9 @@ export type FixtureFormat = "wav" | "mp3" | "m4a" | "webm" | "ogg";
 export type FixtureLayout = "mono" | "stereo-split" | "stereo-duplicated";
 export type FixtureSet = "test" | "bench";
 
-export interface Voice {
+export interface EspeakVoice {
+  /** Absent (the first voices had no engine field; keeping it absent keeps their spec hashes) or "espeak-ng". */
+  engine?: "espeak-ng";
   /** espeak-ng voice (`-v`). */
   voice: string;
   /** espeak-ng pitch 0..99 (`-p`). */
@@ -52,6 +67,21 @@ export interface Voice {
   gain: number;
 }
 
+export interface FestivalVoice {
+  engine: "festival";
+  /** Festival voice, selected with `(voice_<name>)`, e.g. "kal_diphone", "cmu_us_slt_arctic_hts". */
+  voice: string;
+  /** `Duration_Stretch` (1 = the voice's own rate, larger is slower). Diphone voices only: HTS voices ignore it. */
+  durationStretch?: number;
+  /** Linear gain applied to the rendered turn. */
+  gain: number;
+}
+
+export type Voice = EspeakVoice | FestivalVoice;
+
+/** Debian packages that festival fixtures need (CI installs them: .ci/run). */
+export const FESTIVAL_PACKAGES = "festival festvox-kallpc16k festvox-us-slt-hts";
+
 export const VOICES = {
   A: { voice: "en-us+klatt", pitch: 30, speed: 165, gain: 1.0 },
   B: { voice: "en-us+klatt2", pitch: 75, speed: 160, gain: 0.8 },
@@ -59,6 +89,11 @@ export const VOICES = {
   // The default (non-Klatt) voices suggested for contrast; much harder for pocketsphinx.
   P: { voice: "en-us", pitch: 30, speed: 165, gain: 1.0 },
   Q: { voice: "en-gb+f3", pitch: 70, speed: 160, gain: 0.8 },
+  // festival: K = kal (US male, diphone, 16 kHz; its own default stretch is 1.1), S = slt (US female, HTS, 32 kHz).
+  K: { engine: "festival", voice: "kal_diphone", durationStretch: 1.0, gain: 1.0 },
+  S: { engine: "festival", voice: "cmu_us_slt_arctic_hts", gain: 1.0 },
+  // espeak-ng's female variant f3 on en-us (no Klatt variant is female), the counterpart of the festival male.
+  F: { voice: "en-us+f3", pitch: 60, speed: 160, gain: 0.9 },
 } satisfies Record<string, Voice>;
 export type VoiceId = keyof typeof VOICES;
 
@@ -160,6 +195,16 @@ export const FIXTURE_SPECS: FixtureSpec[] = [
   { name: "b2-stereo-8k-mp3", description: "2 speakers, per-side stereo, 8 kHz phone band, MP3", sets: ["bench"], dialogues: ["renewal"], voices: ["C", "A"], layout: "stereo-split", sampleRate: 8000, format: "mp3", seed: 14 },
   { name: "b2-mono-16k-plain-wav", description: "2 speakers, default espeak voices (en-us p30 / en-gb+f3 p70), mono, 16 kHz", sets: ["bench"], dialogues: ["renewal"], voices: ["P", "Q"], layout: "mono", sampleRate: 16000, format: "wav", seed: 15 },
   { name: "b3-mono-16k-m4a", description: "3 speakers, mono, 16 kHz, AAC/M4A, two meetings (~1.5 min)", sets: ["bench"], dialogues: ["planning", "review"], voices: ["C", "A", "B"], layout: "mono", sampleRate: 16000, format: "m4a", seed: 16 },
+  // --- festival voices, alone and mixed with espeak-ng (test set: the three t*f/t*m; tests/speech/festival.test.ts) ---
+  { name: "t2f-mono-16k-mp3", description: "2 speakers, festival only (kal male / slt female), mono, 16 kHz, MP3", sets: ["test", "bench"], dialogues: ["delivery"], voices: ["K", "S"], layout: "mono", sampleRate: 16000, format: "mp3", seed: 21 },
+  { name: "t2m-mono-16k-webm", description: "2 speakers, festival kal (male) / espeak-ng en-us+f3 (female), mono, 16 kHz, Opus/WebM", sets: ["test", "bench"], dialogues: ["hiring"], voices: ["K", "F"], layout: "mono", sampleRate: 16000, format: "webm", seed: 22 },
+  { name: "t3m-mono-16k-ogg", description: "3 speakers, festival slt + kal and espeak-ng A (Klatt male), mono, 16 kHz, Vorbis/Ogg", sets: ["test", "bench"], dialogues: ["planning"], voices: ["S", "K", "A"], layout: "mono", sampleRate: 16000, format: "ogg", seed: 23 },
+  { name: "b2f-stereo-8k-mp3", description: "2 speakers, festival only (slt / kal), per-side stereo, 8 kHz phone band, MP3", sets: ["bench"], dialogues: ["renewal"], voices: ["S", "K"], layout: "stereo-split", sampleRate: 8000, format: "mp3", seed: 24 },
+  { name: "b2m-stereo-16k-m4a", description: "2 speakers, espeak-ng A / festival slt, per-side stereo, 16 kHz, AAC/M4A", sets: ["bench"], dialogues: ["delivery"], voices: ["A", "S"], layout: "stereo-split", sampleRate: 16000, format: "m4a", seed: 25 },
+  { name: "b2m-mono-8k-wav", description: "2 speakers, festival kal / espeak-ng en-us+f3, mono, 8 kHz phone band, WAV", sets: ["bench"], dialogues: ["renewal"], voices: ["K", "F"], layout: "mono", sampleRate: 8000, format: "wav", seed: 26 },
+  { name: "b3m-mono-16k-m4a", description: "3 speakers, espeak-ng B / festival kal + slt, mono, 16 kHz, AAC/M4A, two meetings (~1.5 min)", sets: ["bench"], dialogues: ["planning", "review"], voices: ["B", "K", "S"], layout: "mono", sampleRate: 16000, format: "m4a", seed: 29 },
+  { name: "enroll-K-webm", description: "voice sample, festival kal alone, Opus/WebM", sets: ["bench"], dialogues: "monologue", voices: ["K"], layout: "mono", sampleRate: 16000, format: "webm", seed: 27 },
+  { name: "enroll-S-webm", description: "voice sample, festival slt alone, Opus/WebM", sets: ["bench"], dialogues: "monologue", voices: ["S"], layout: "mono", sampleRate: 16000, format: "webm", seed: 28 },
 ];
 
 // --- ground truth --------------------------------------------------------------------------------------------
@@ -215,9 +260,61 @@ export async function makeSpeechFixtures(options: MakeFixturesOptions = {}): Pro
       })
     : FIXTURE_SPECS.filter((s) => options.set === "all" || s.sets.includes(options.set ?? "test"));
   await mkdir(path.join(outDir, ".cache"), { recursive: true });
-  const espeak = await espeakVersion();
+  const engines: EngineVersions = {};
+  if (specs.some((s) => specEngines(s).has("espeak-ng"))) engines.espeak = await espeakVersion();
+  if (specs.some((s) => specEngines(s).has("festival"))) engines.festival = await festivalVersion();
   const out: SpeechFixture[] = [];
-  for (const spec of specs) out.push(await makeFixture(spec, outDir, espeak, options.log));
+  for (const spec of specs) out.push(await makeFixture(spec, outDir, engines, options.log));
+  return out;
+}
+
+interface EngineVersions {
+  espeak?: string;
+  festival?: string;
+}
+
+export type SynthEngine = "espeak-ng" | "festival";
+
+export function voiceEngine(voice: Voice): SynthEngine {
+  return voice.engine ?? "espeak-ng";
+}
+
+function specEngines(spec: FixtureSpec): Set<SynthEngine> {
+  return new Set(spec.voices.map((v) => voiceEngine(VOICES[v])));
+}
+
+/** Which synthesisers a fixture's voices come from: "espeak-ng", "festival" or "mixed". */
+export function fixtureSynth(truth: FixtureTruth): SynthEngine | "mixed" {
+  const engines = new Set(truth.speakers.map((s) => voiceEngine(s.voice)));
+  return engines.size === 1 ? [...engines][0]! : "mixed";
+}
+
+/**
+ * Reference and hypothesis words of a call split by the synthesiser of the turn they belong to (per-synthesiser
+ * WER in mixed calls). A hypothesis word goes to the turn its midpoint falls in, else to the nearest turn — so
+ * this is approximate: a word inserted in a pause is charged to the nearer turn's synthesiser.
+ */
+export function splitWordsBySynth(
+  truth: FixtureTruth,
+  hypothesis: { text: string; start: number; end: number }[],
+): Partial<Record<SynthEngine, { reference: string[]; hypothesis: string[] }>> {
+  const engineOf = new Map(truth.speakers.map((s) => [s.id, voiceEngine(s.voice)]));
+  const out: Partial<Record<SynthEngine, { reference: string[]; hypothesis: string[] }>> = {};
+  const bucket = (engine: SynthEngine) => (out[engine] ??= { reference: [], hypothesis: [] });
+  for (const turn of truth.turns) bucket(engineOf.get(turn.speaker)!).reference.push(...turn.words);
+  for (const word of hypothesis) {
+    const mid = (word.start + word.end) / 2;
+    let best = truth.turns[0];
+    let bestDistance = Infinity;
+    for (const turn of truth.turns) {
+      const distance = mid < turn.start ? turn.start - mid : mid > turn.end ? mid - turn.end : 0;
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = turn;
+      }
+    }
+    if (best) bucket(engineOf.get(best.speaker)!).hypothesis.push(word.text);
+  }
   return out;
 }
 
@@ -229,8 +326,19 @@ export function normalizeWords(text: string): string[] {
     .filter(Boolean);
 }
 
-async function makeFixture(spec: FixtureSpec, outDir: string, espeak: string, log?: (line: string) => void): Promise<SpeechFixture> {
-  const specHash = sha1(JSON.stringify({ GENERATOR_VERSION, espeak, spec, voices: spec.voices.map((v) => VOICES[v]) })).slice(0, 16);
+async function makeFixture(spec: FixtureSpec, outDir: string, engines: EngineVersions, log?: (line: string) => void): Promise<SpeechFixture> {
+  // Only the versions of the engines a fixture uses go into its hash (an espeak-only fixture's hash is what it
+  // was before festival voices existed, so its cached audio stays valid).
+  const used = specEngines(spec);
+  const specHash = sha1(
+    JSON.stringify({
+      GENERATOR_VERSION,
+      ...(used.has("espeak-ng") ? { espeak: engines.espeak } : {}),
+      ...(used.has("festival") ? { festival: engines.festival } : {}),
+      spec,
+      voices: spec.voices.map((v) => VOICES[v]),
+    }),
+  ).slice(0, 16);
   const audioPath = path.join(outDir, `${spec.name}.${spec.format}`);
   const truthPath = path.join(outDir, `${spec.name}.json`);
   if (existsSync(audioPath) && existsSync(truthPath)) {
@@ -258,10 +366,17 @@ async function makeFixture(spec: FixtureSpec, outDir: string, espeak: string, lo
 
   const rng = mulberry32(spec.seed);
   const SR = 16000;
-  const rendered: { speaker: VoiceId; text: string; samples: Float32Array }[] = [];
-  for (const line of lines) {
-    rendered.push({ ...line, samples: await renderTurn(VOICES[line.speaker], line.text, outDir) });
-  }
+  // Two synthesiser processes at a time (festival takes ~0.3–0.5 s a turn); a repeated line is rendered once.
+  const renders = new Map<string, Promise<Float32Array>>();
+  const rendered = await mapLimit(lines, 2, async (line) => {
+    const key = `${line.speaker}\u0000${line.text}`;
+    let samples = renders.get(key);
+    if (!samples) {
+      samples = renderTurn(VOICES[line.speaker], line.text, outDir);
+      renders.set(key, samples);
+    }
+    return { ...line, samples: await samples };
+  });
 
   // Layout: lead-in, turn, pause, turn, … , tail. Monologue sentences get short pauses.
   const turns: TruthTurn[] = [];
@@ -358,16 +473,26 @@ function codecArgs(spec: FixtureSpec): string[] {
   }
 }
 
-/** One turn: espeak-ng → 16 kHz float, trimmed to its audible part. Cached by voice and text. */
+/**
+ * One turn: espeak-ng or festival → 16 kHz float, trimmed to its audible part. Cached by voice and text (the
+ * cache key of an espeak-ng turn is what it was before festival voices existed).
+ */
 async function renderTurn(voice: Voice, text: string, outDir: string): Promise<Float32Array> {
-  const key = sha1(JSON.stringify({ voice: voice.voice, pitch: voice.pitch, speed: voice.speed, text }));
+  const key =
+    voice.engine === "festival"
+      ? sha1(JSON.stringify({ engine: voice.engine, voice: voice.voice, durationStretch: voice.durationStretch ?? null, text }))
+      : sha1(JSON.stringify({ voice: voice.voice, pitch: voice.pitch, speed: voice.speed, text }));
   const cached = path.join(outDir, ".cache", `turn-${key}.f32`);
   if (existsSync(cached)) {
     return toFloat32(await readFile(cached));
   }
   const wav = path.join(outDir, ".cache", `turn-${key}.${process.pid}.wav`);
-  // Arguments are passed directly (no shell); `--` ends the options so text can never be read as one.
-  await exec("espeak-ng", ["-v", voice.voice, "-p", String(voice.pitch), "-s", String(voice.speed), "-w", wav, "--", text]);
+  if (voice.engine === "festival") {
+    await renderFestival(voice, text, wav);
+  } else {
+    // Arguments are passed directly (no shell); `--` ends the options so text can never be read as one.
+    await exec("espeak-ng", ["-v", voice.voice, "-p", String(voice.pitch), "-s", String(voice.speed), "-w", wav, "--", text]);
+  }
   const { stdout } = await runFfmpeg(["-y", "-i", fileUrl(wav), "-ac", "1", "-ar", "16000", "-f", "f32le", "pipe:1"]);
   await rm(wav, { force: true });
   const all = toFloat32(stdout);
@@ -380,6 +505,46 @@ async function renderTurn(voice: Voice, text: string, outDir: string): Promise<F
   await writeFile(tmp, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength));
   await rename(tmp, cached);
   return samples;
+}
+
+/**
+ * festival's `text2wave`: the text goes through a file (read as text, never evaluated as Scheme); the only
+ * Scheme passed is built from the voice definition (a name checked to be an identifier and a number).
+ * text2wave exits 0 even when the voice is not installed ("SIOD ERROR: unbound variable"), writing no file,
+ * so both are checked.
+ */
+async function renderFestival(voice: FestivalVoice, text: string, wav: string): Promise<void> {
+  if (!/^[a-z0-9_]+$/.test(voice.voice)) throw new Error(`bad festival voice name: ${voice.voice}`);
+  const textFile = `${wav}.txt`;
+  await writeFile(textFile, `${text}\n`);
+  const evals = [`(voice_${voice.voice})`];
+  if (voice.durationStretch !== undefined) {
+    if (!Number.isFinite(voice.durationStretch) || voice.durationStretch <= 0) throw new Error(`bad durationStretch for ${voice.voice}`);
+    evals.push(`(Parameter.set 'Duration_Stretch ${voice.durationStretch})`);
+  }
+  let stderr = "";
+  try {
+    ({ stderr } = await exec("text2wave", [...evals.flatMap((e) => ["-eval", e]), "-o", wav, textFile]));
+  } catch (error) {
+    throw new Error(`festival's text2wave failed for voice ${voice.voice}: ${missingFestival}`, { cause: error });
+  } finally {
+    await rm(textFile, { force: true });
+  }
+  if (/SIOD ERROR/.test(stderr) || !existsSync(wav)) {
+    await rm(wav, { force: true });
+    throw new Error(`festival voice ${voice.voice} is not available (${stderr.trim().split("\n").pop() ?? ""}): ${missingFestival}`);
+  }
+}
+
+const missingFestival = `the festival speech fixtures need festival and its voices: apt-get install --no-install-recommends ${FESTIVAL_PACKAGES}`;
+
+async function festivalVersion(): Promise<string> {
+  try {
+    const { stdout } = await exec("festival", ["--version"]);
+    return stdout.trim();
+  } catch (error) {
+    throw new Error(`festival is not installed; ${missingFestival}`, { cause: error });
+  }
 }
 
 /** Little-endian f32 bytes to floats (copied: a Buffer's offset need not be 4-aligned). */
@@ -396,6 +561,20 @@ async function espeakVersion(): Promise<string> {
   } catch (error) {
     throw new Error("espeak-ng is needed to generate speech fixtures: apt-get install espeak-ng", { cause: error });
   }
+}
+
+/** `fn` over `items` with at most `limit` calls running; results in the order of `items`. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function sha1(text: string): string {
