@@ -1,6 +1,8 @@
 "use client";
 
 import { useEffect, useId, useRef, useState } from "react";
+import { FormError } from "@/components/ui/alerts";
+import { FormActions } from "@/components/ui/FormActions";
 import type { ActionItemPriority } from "@/db/schema";
 import { MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH } from "@/lib/action-items/input";
 import type { ActionItemJson } from "@/lib/action-items/types";
@@ -106,11 +108,7 @@ export function ActionItemForm({
       className="@container space-y-3"
       data-testid="action-item-form"
     >
-      {formError ? (
-        <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {formError}
-        </p>
-      ) : null}
+      <FormError message={formError} />
       <div>
         <label htmlFor={`${id}-title`} className="text-sm font-medium text-slate-700">
           Title
@@ -180,24 +178,7 @@ export function ActionItemForm({
           </select>
         </div>
       </div>
-      <div className="flex flex-wrap justify-end gap-2">
-        <button
-          type="button"
-          onClick={onCancel}
-          disabled={busy}
-          className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-60"
-        >
-          Cancel
-        </button>
-        <button
-          type="submit"
-          disabled={busy}
-          aria-busy={busy}
-          className="rounded-lg bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 disabled:cursor-wait disabled:opacity-70"
-        >
-          {busy ? busyLabel : submitLabel}
-        </button>
-      </div>
+      <FormActions label={submitLabel} pendingLabel={busyLabel} pending={busy} onCancel={onCancel} />
     </form>
   );
 }

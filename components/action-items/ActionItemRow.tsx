@@ -1,7 +1,9 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
+import { useRestoreFocus } from "@/components/hooks/use-restore-focus";
+import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import type { ActionItemJson } from "@/lib/action-items/types";
 import { changedFields, describeDue, isMine, ownerName, PRIORITY_LABEL, type ActionItemPatchBody, type SpeakerOption } from "./action-item-model";
 import { ActionItemForm, type ActionItemDraft } from "./ActionItemForm";
@@ -49,16 +51,9 @@ export function ActionItemRow({ item, clock, speakers, loadSpeakers, showCall, o
   const [editSpeakers, setEditSpeakers] = useState<readonly SpeakerOption[] | null>(null);
   const [loadingSpeakers, setLoadingSpeakers] = useState(false);
   const [confirming, setConfirming] = useState(false);
-  const editRef = useRef<HTMLButtonElement>(null);
+  const [deleting, setDeleting] = useState(false);
+  const { ref: editRef, focusOnClose: focusEditOnClose } = useRestoreFocus<HTMLButtonElement>(editing);
   const deleteRef = useRef<HTMLButtonElement>(null);
-  const focusEdit = useRef(false);
-
-  useEffect(() => {
-    if (!editing && focusEdit.current) {
-      focusEdit.current = false;
-      editRef.current?.focus();
-    }
-  }, [editing]);
 
   const done = item.status === "DONE";
   const snoozed = item.status === "SNOOZED";
@@ -78,7 +73,7 @@ export function ActionItemRow({ item, clock, speakers, loadSpeakers, showCall, o
   }
 
   function closeEditor() {
-    focusEdit.current = true;
+    focusEditOnClose();
     setEditing(false);
   }
 
@@ -221,85 +216,29 @@ export function ActionItemRow({ item, clock, speakers, loadSpeakers, showCall, o
         </div>
       </div>
       {confirming ? (
-        <ConfirmDeleteDialog
-          title={item.title}
+        <ConfirmDialog
+          heading="Delete this action item?"
+          description={
+            <>
+              <span className="font-medium text-slate-900">“{item.title}”</span> will be deleted. This cannot be undone.
+            </>
+          }
+          confirmLabel="Delete item"
+          pendingLabel="Deleting…"
+          pending={deleting}
           onCancel={() => {
             setConfirming(false);
             deleteRef.current?.focus();
           }}
           onConfirm={async () => {
+            setDeleting(true);
             const deleted = await onDelete(item);
+            setDeleting(false);
             setConfirming(false);
             if (!deleted) deleteRef.current?.focus();
           }}
         />
       ) : null}
     </li>
-  );
-}
-
-/** A modal confirmation (native <dialog>: focus stays inside, Escape cancels). The safe choice has focus. */
-function ConfirmDeleteDialog({ title, onCancel, onConfirm }: { title: string; onCancel: () => void; onConfirm: () => Promise<void> }) {
-  const id = useId();
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const [pending, setPending] = useState(false);
-
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (!dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
-    return () => {
-      if (dialog.open) dialog.close();
-    };
-  }, []);
-
-  return (
-    <dialog
-      ref={dialogRef}
-      aria-labelledby={`${id}-heading`}
-      aria-describedby={`${id}-description`}
-      onCancel={(event) => {
-        event.preventDefault();
-        if (!pending) onCancel();
-      }}
-      onClick={(event) => {
-        if (event.target === dialogRef.current && !pending) onCancel();
-      }}
-      className="m-auto w-[calc(100%-2rem)] max-w-md rounded-2xl bg-white p-0 text-slate-900 shadow-xl backdrop:bg-slate-900/40"
-    >
-      <div className="p-6">
-        <h2 id={`${id}-heading`} className="text-lg font-semibold">
-          Delete this action item?
-        </h2>
-        <p id={`${id}-description`} className="mt-2 text-sm text-slate-600">
-          <span className="font-medium text-slate-900">“{title}”</span> will be deleted. This cannot be undone.
-        </p>
-        <div className="mt-6 flex justify-end gap-3">
-          <button
-            ref={cancelRef}
-            type="button"
-            onClick={onCancel}
-            disabled={pending}
-            className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-60"
-          >
-            Cancel
-          </button>
-          <button
-            type="button"
-            disabled={pending}
-            aria-busy={pending}
-            onClick={async () => {
-              setPending(true);
-              await onConfirm();
-            }}
-            className="rounded-lg bg-red-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-red-700 disabled:cursor-wait disabled:opacity-70"
-          >
-            {pending ? "Deleting…" : "Delete item"}
-          </button>
-        </div>
-      </div>
-    </dialog>
   );
 }

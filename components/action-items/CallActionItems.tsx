@@ -3,6 +3,10 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { usePolling } from "@/components/hooks/use-polling";
+import { useResettableState } from "@/components/hooks/use-resettable-state";
+import { useRestoreFocus } from "@/components/hooks/use-restore-focus";
+import { ActionAlert, Announcement } from "@/components/ui/alerts";
 import type { CallStatus } from "@/db/schema";
 import type { ActionItemJson } from "@/lib/action-items/types";
 import { groupItems, ownerInputOf, type SpeakerOption } from "./action-item-model";
@@ -39,38 +43,20 @@ export interface CallActionItemsProps {
  */
 export function CallActionItems({ callId, status, analysisFailed, serverToday, initial }: CallActionItemsProps) {
   const workspace = useCallWorkspace();
-  const [data, setData] = useState(initial);
-  const [lastInitial, setLastInitial] = useState(initial);
-  if (initial !== lastInitial) {
-    setLastInitial(initial);
-    setData(initial);
-  }
+  const [data, setData] = useResettableState(initial);
 
-  const polling = IN_PROGRESS.includes(status);
-  useEffect(() => {
-    if (!polling) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const schedule = () => {
-      timer = setTimeout(async () => {
-        if (!document.hidden) {
-          try {
-            const fresh = await fetchCallActionItems(callId);
-            if (stopped) return;
-            setData((current) => (sameData(current, fresh) ? current : fresh));
-          } catch {
-            // The next poll tries again; the page's header reports a lost session or call.
-          }
-        }
-        if (!stopped) schedule();
-      }, POLL_MS);
-    };
-    schedule();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [polling, callId]);
+  usePolling(
+    async (signal) => {
+      try {
+        const fresh = await fetchCallActionItems(callId);
+        if (signal.aborted) return;
+        setData((current) => (sameData(current, fresh) ? current : fresh));
+      } catch {
+        // The next poll tries again; the page's header reports a lost session or call.
+      }
+    },
+    { enabled: IN_PROGRESS.includes(status), intervalMs: POLL_MS },
+  );
 
   // Once processing has finished without a summary on the page, read the API once more: a page refresh
   // rendered while the last stages were still running must not leave the panel empty.
@@ -86,7 +72,7 @@ export function CallActionItems({ callId, status, analysisFailed, serverToday, i
     return () => {
       stopped = true;
     };
-  }, [finishedWithoutSummary, callId]);
+  }, [finishedWithoutSummary, callId, setData]);
 
   // Owners follow a renamed speaker: fetch the items again after each speaker edit.
   const speakersVersion = workspace?.speakersVersion ?? 0;
@@ -101,7 +87,7 @@ export function CallActionItems({ callId, status, analysisFailed, serverToday, i
     return () => {
       stopped = true;
     };
-  }, [speakersVersion, callId]);
+  }, [speakersVersion, callId, setData]);
 
   return (
     <>
@@ -241,21 +227,13 @@ function ActionItemsPanel({
   const { active, done } = groupItems(list.items, list.keepInPlace);
   const [showDone, setShowDone] = useState(false);
   const [adding, setAdding] = useState(false);
-  const addRef = useRef<HTMLButtonElement>(null);
+  const { ref: addRef, focusOnClose: focusAddOnClose } = useRestoreFocus<HTMLButtonElement>(adding);
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const focusAdd = useRef(false);
-
-  useEffect(() => {
-    if (!adding && focusAdd.current) {
-      focusAdd.current = false;
-      addRef.current?.focus();
-    }
-  }, [adding]);
 
   const closeAdd = useCallback(() => {
-    focusAdd.current = true;
+    focusAddOnClose();
     setAdding(false);
-  }, []);
+  }, [focusAddOnClose]);
 
   async function add(draft: ActionItemDraft): Promise<string | null> {
     try {
@@ -328,17 +306,8 @@ function ActionItemsPanel({
         {!empty || adding ? addButton : null}
       </div>
 
-      <p role="status" aria-live="polite" className="sr-only" data-testid="action-items-announcement">
-        {list.announcement}
-      </p>
-      {list.error ? (
-        <div role="alert" className="mt-3 flex items-start justify-between gap-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900" data-testid="action-items-error">
-          <p>{list.error}</p>
-          <button type="button" onClick={list.dismissError} className="shrink-0 rounded px-1 text-xs font-medium underline hover:text-red-700">
-            Dismiss
-          </button>
-        </div>
-      ) : null}
+      <Announcement message={list.announcement} testId="action-items-announcement" />
+      <ActionAlert message={list.error} actionLabel="Dismiss" onAction={list.dismissError} className="mt-3" testId="action-items-error" />
 
       {adding ? (
         <div className="mt-3 rounded-xl border border-brand-200 bg-brand-50/40 p-3">

@@ -3,6 +3,8 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useMemo, useOptimistic, useRef, useState, useTransition } from "react";
+import { useResettableState } from "@/components/hooks/use-resettable-state";
+import { ActionAlert, Announcement } from "@/components/ui/alerts";
 import type { ActionItemJson } from "@/lib/action-items/types";
 import type { ActionItemPatchBody, SpeakerOption } from "./action-item-model";
 import { ActionItemRow } from "./ActionItemRow";
@@ -49,12 +51,7 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
   const [shown, setShown] = useOptimistic(filters);
 
   // The server's list, or the one fetched again with the browser's date.
-  const [serverItems, setServerItems] = useState(initialItems);
-  const [lastInitial, setLastInitial] = useState(initialItems);
-  if (initialItems !== lastInitial) {
-    setLastInitial(initialItems);
-    setServerItems(initialItems);
-  }
+  const [serverItems, setServerItems] = useResettableState(initialItems);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [reloadToken, setReloadToken] = useState(0);
   const needsLocalDate = clock.local && clock.today !== serverToday && filters.due !== "any";
@@ -73,7 +70,7 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
     return () => {
       stopped = true;
     };
-  }, [needsLocalDate, filters, clock.today, reloadToken]);
+  }, [needsLocalDate, filters, clock.today, reloadToken, setServerItems]);
 
   // Owner choices for an item's edit form: its call's speakers, loaded once per call.
   const speakerCache = useRef(new Map<string, readonly SpeakerOption[]>());
@@ -175,25 +172,9 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
 
       <InboxFilterBar filters={shown} calls={calls} pending={isPending} onChange={navigate} />
 
-      <p role="status" aria-live="polite" className="sr-only" data-testid="inbox-announcement">
-        {list.announcement}
-      </p>
-      {list.error ? (
-        <div role="alert" className="mt-4 flex items-start justify-between gap-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900" data-testid="inbox-error">
-          <p>{list.error}</p>
-          <button type="button" onClick={list.dismissError} className="shrink-0 rounded px-1 text-xs font-medium underline hover:text-red-700">
-            Dismiss
-          </button>
-        </div>
-      ) : null}
-      {loadError ? (
-        <div role="alert" className="mt-4 flex items-start justify-between gap-3 rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900">
-          <p>{loadError}</p>
-          <button type="button" onClick={() => setReloadToken((token) => token + 1)} className="shrink-0 rounded px-1 text-xs font-medium underline">
-            Try again
-          </button>
-        </div>
-      ) : null}
+      <Announcement message={list.announcement} testId="inbox-announcement" />
+      <ActionAlert message={list.error} actionLabel="Dismiss" onAction={list.dismissError} className="mt-4" testId="inbox-error" />
+      <ActionAlert message={loadError} actionLabel="Try again" onAction={() => setReloadToken((token) => token + 1)} className="mt-4" />
 
       <section aria-label="Action items" className={`mt-6 ${isPending ? "opacity-60 transition-opacity" : ""}`} aria-busy={isPending} data-testid="inbox-list">
         <div ref={listRef}>

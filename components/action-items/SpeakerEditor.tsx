@@ -1,6 +1,8 @@
 "use client";
 
 import { useEffect, useId, useRef, useState } from "react";
+import { FormError } from "@/components/ui/alerts";
+import { FormActions } from "@/components/ui/FormActions";
 import { errorMessage, patchSpeakers, type SpeakerJson } from "./api";
 import { inputClass } from "./ActionItemForm";
 import { speakerEdits } from "./speaker-model";
@@ -67,11 +69,7 @@ export function SpeakerEditor({
       data-testid="speaker-editor"
     >
       <p className="text-sm text-slate-600">Name the speakers and say which one is you. Action items they own follow the new names.</p>
-      {error ? (
-        <p role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {error}
-        </p>
-      ) : null}
+      <FormError message={error} className="mt-3" />
       <fieldset className="mt-3">
         <legend className="sr-only">Speakers</legend>
         <ul className="space-y-3">
@@ -111,24 +109,7 @@ export function SpeakerEditor({
           I am not one of these speakers
         </label>
       </fieldset>
-      <div className="mt-4 flex flex-wrap justify-end gap-2">
-        <button
-          type="button"
-          onClick={onClose}
-          disabled={saving}
-          className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-60"
-        >
-          Cancel
-        </button>
-        <button
-          type="submit"
-          disabled={saving}
-          aria-busy={saving}
-          className="rounded-lg bg-brand-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 disabled:cursor-wait disabled:opacity-70"
-        >
-          {saving ? "Saving…" : "Save speakers"}
-        </button>
-      </div>
+      <FormActions label="Save speakers" pendingLabel="Saving…" pending={saving} onCancel={onClose} className="mt-4" />
     </form>
   );
 }

@@ -1,9 +1,9 @@
-import { ApiError, type FieldIssue } from "@/components/calls/api";
+import { ApiError, requestJson as request } from "@/components/lib/http-client";
 import type { ActionItemJson, OwnerInput } from "@/lib/action-items/types";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 import type { ActionItemPatchBody } from "./action-item-model";
 
-/** Client-side calls to the action-item and speaker APIs; failures are `ApiError`s (as in components/calls/api.ts). */
+/** Client-side calls to the action-item and speaker APIs; failures are `ApiError`s (components/lib/http-client.ts). */
 
 export { ApiError };
 
@@ -20,31 +20,6 @@ export interface CallActionItemsJson {
 }
 
 export type SpeakerJson = NormalizedTranscript["speakers"][number];
-
-async function request<T>(url: string, init?: RequestInit): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      ...init,
-      cache: "no-store",
-      headers: { Accept: "application/json", ...(init?.body ? { "Content-Type": "application/json" } : {}), ...init?.headers },
-    });
-  } catch {
-    throw new ApiError(0, "NETWORK", "Could not reach Scryon. Check your connection and try again.");
-  }
-  if (response.status === 204) return undefined as T;
-  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-  if (!response.ok) {
-    const error = body?.error;
-    throw new ApiError(
-      response.status,
-      error?.code ?? "HTTP_ERROR",
-      error?.message ?? `The server answered ${response.status}.`,
-      Array.isArray(error?.details) ? (error.details as FieldIssue[]) : undefined,
-    );
-  }
-  return body as T;
-}
 
 const callPath = (callId: string) => `/api/calls/${encodeURIComponent(callId)}`;
 const itemPath = (itemId: string) => `/api/action-items/${encodeURIComponent(itemId)}`;

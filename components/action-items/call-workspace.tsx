@@ -1,6 +1,7 @@
 "use client";
 
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { useResettableState } from "@/components/hooks/use-resettable-state";
 import type { SpeakerJson } from "./api";
 
 /**
@@ -34,20 +35,15 @@ export function CallWorkspaceProvider({
   speakers: SpeakerJson[];
   children: ReactNode;
 }) {
-  const [speakers, setSpeakers] = useState(serverSpeakers);
   // A server refresh brings the stored speakers: they are the truth.
-  const [lastServerSpeakers, setLastServerSpeakers] = useState(serverSpeakers);
-  if (serverSpeakers !== lastServerSpeakers) {
-    setLastServerSpeakers(serverSpeakers);
-    setSpeakers(serverSpeakers);
-  }
+  const [speakers, setSpeakers] = useResettableState(serverSpeakers);
   const [speakersVersion, setSpeakersVersion] = useState(0);
   const [revealer, setRevealer] = useState<{ reveal: (segmentId: string) => boolean } | null>(null);
 
   const updateSpeakers = useCallback((next: SpeakerJson[]) => {
     setSpeakers(next);
     setSpeakersVersion((version) => version + 1);
-  }, []);
+  }, [setSpeakers]);
   const registerRevealer = useCallback((reveal: ((segmentId: string) => boolean) | null) => setRevealer(reveal ? { reveal } : null), []);
 
   const value = useMemo<CallWorkspace>(

@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useLayoutEffect, useRef, useState } from "react";
+import { useOnValueChange } from "@/components/hooks/use-resettable-state";
 import type { ActionItemJson } from "@/lib/action-items/types";
 import { applyPatch, describeChange, type ActionItemPatchBody, type PatchContext } from "./action-item-model";
 import { ApiError, deleteActionItem, errorMessage, patchActionItem } from "./api";
@@ -14,11 +15,9 @@ export function useActionItems(serverItems: ActionItemJson[], context: (item: Ac
   const [items, setItems] = useState(serverItems);
   const [pendingIds, setPendingIds] = useState<ReadonlySet<string>>(() => new Set());
   // Fresh items from the server (a refresh or a poll) replace ours, except those with a change in flight.
-  const [lastServerItems, setLastServerItems] = useState(serverItems);
-  if (serverItems !== lastServerItems) {
-    setLastServerItems(serverItems);
-    setItems(pendingIds.size === 0 ? serverItems : serverItems.map((fresh) => (pendingIds.has(fresh.id) ? (items.find((item) => item.id === fresh.id) ?? fresh) : fresh)));
-  }
+  useOnValueChange(serverItems, () =>
+    setItems(pendingIds.size === 0 ? serverItems : serverItems.map((fresh) => (pendingIds.has(fresh.id) ? (items.find((item) => item.id === fresh.id) ?? fresh) : fresh))),
+  );
   const [error, setError] = useState<string | null>(null);
   const [announcement, setAnnouncement] = useState("");
   const [keepInPlace, setKeepInPlace] = useState<ReadonlySet<string>>(() => new Set());

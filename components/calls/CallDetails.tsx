@@ -2,10 +2,16 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useId, useRef, useState } from "react";
+import { usePolling } from "@/components/hooks/use-polling";
+import { useResettableState } from "@/components/hooks/use-resettable-state";
+import { useRestoreFocus } from "@/components/hooks/use-restore-focus";
+import { Announcement, FormError } from "@/components/ui/alerts";
+import { FormActions } from "@/components/ui/FormActions";
 import type { CallDirection } from "@/db/schema";
 import { CALL_FIELD_LABELS } from "@/lib/calls/metadata";
 import type { CallJson } from "@/lib/calls/serialize";
 import { ApiError, fetchCall, patchCall } from "./api";
+import { CallMetadataFields } from "./CallMetadataFields";
 import { DeleteCallButton } from "./DeleteCallButton";
 import { DirectionLabel } from "./DirectionLabel";
 import { isInProgress } from "./filters";
@@ -27,58 +33,32 @@ const FAILURE_TEXT: Record<string, string> = {
  */
 export function CallDetails({ call: serverCall }: { call: CallJson }) {
   const router = useRouter();
-  const [call, setCall] = useState(serverCall);
   // A server refresh brings a new call object: it is the truth.
-  const [lastServerCall, setLastServerCall] = useState(serverCall);
-  if (serverCall !== lastServerCall) {
-    setLastServerCall(serverCall);
-    setCall(serverCall);
-  }
+  const [call, setCall] = useResettableState(serverCall);
   const [editing, setEditing] = useState(false);
   const [announcement, setAnnouncement] = useState("");
-  const editButtonRef = useRef<HTMLButtonElement>(null);
-  const focusEditButton = useRef(false);
+  const { ref: editButtonRef, focusOnClose: focusEditButtonOnClose } = useRestoreFocus<HTMLButtonElement>(editing);
 
-  useEffect(() => {
-    if (!editing && focusEditButton.current) {
-      focusEditButton.current = false;
-      editButtonRef.current?.focus();
-    }
-  }, [editing]);
-
-  const polling = isInProgress(call.status);
-  useEffect(() => {
-    if (!polling) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const schedule = () => {
-      timer = setTimeout(async () => {
-        if (!document.hidden) {
-          try {
-            const fresh = await fetchCall(call.id);
-            if (stopped) return;
-            setCall((current) => (current.status === fresh.status ? current : { ...current, ...fresh }));
-            if (fresh.status !== call.status) {
-              setAnnouncement(`Status: ${STATUS_LABEL[fresh.status]}`);
-              router.refresh();
-              return;
-            }
-          } catch (error) {
-            if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
-              router.refresh();
-              return;
-            }
-          }
+  usePolling(
+    async (signal) => {
+      try {
+        const fresh = await fetchCall(call.id);
+        if (signal.aborted) return;
+        setCall((current) => (current.status === fresh.status ? current : { ...current, ...fresh }));
+        if (fresh.status !== call.status) {
+          // Polling goes on with the new status while it is still in progress.
+          setAnnouncement(`Status: ${STATUS_LABEL[fresh.status]}`);
+          router.refresh();
         }
-        if (!stopped) schedule();
-      }, POLL_MS);
-    };
-    schedule();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [polling, call.id, call.status, router]);
+      } catch (error) {
+        if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
+          router.refresh();
+          return "stop";
+        }
+      }
+    },
+    { enabled: isInProgress(call.status), intervalMs: POLL_MS },
+  );
 
   const who = [call.contactName, call.organization].filter(Boolean).join(" · ");
 
@@ -134,13 +114,13 @@ export function CallDetails({ call: serverCall }: { call: CallJson }) {
         <EditCallForm
           call={call}
           onCancel={() => {
-            focusEditButton.current = true;
+            focusEditButtonOnClose();
             setEditing(false);
           }}
           onSaved={(saved) => {
             setCall(saved);
             setAnnouncement("Details saved.");
-            focusEditButton.current = true;
+            focusEditButtonOnClose();
             setEditing(false);
             router.refresh();
           }}
@@ -170,9 +150,7 @@ export function CallDetails({ call: serverCall }: { call: CallJson }) {
           </Detail>
         </dl>
       )}
-      <p role="status" aria-live="polite" className="sr-only">
-        {announcement}
-      </p>
+      <Announcement message={announcement} />
     </section>
   );
 }
@@ -202,6 +180,14 @@ const FIELD_ORDER = Object.keys(FIELD_LABELS) as (keyof Draft)[];
 
 const inputClass =
   "mt-1 block h-10 w-full rounded-lg border border-slate-300 bg-white px-3 text-sm shadow-sm hover:border-slate-400 focus:border-brand-500 aria-invalid:border-red-500";
+const DIRECTION_OPTIONS = (Object.keys(DIRECTION_LABEL) as CallDirection[]).map((direction) => ({ value: direction, label: DIRECTION_LABEL[direction] }));
+/** The server's limits (lib/calls/metadata.ts), enforced while typing. */
+const INPUT_PROPS = {
+  title: { required: true, "aria-required": true, maxLength: 200 },
+  contactName: { maxLength: 200 },
+  phoneNumber: { maxLength: 40 },
+  organization: { maxLength: 200 },
+} as const;
 
 function EditCallForm({ call, onCancel, onSaved }: { call: CallJson; onCancel: () => void; onSaved: (call: CallJson) => void }) {
   const idPrefix = useId();
@@ -223,8 +209,6 @@ function EditCallForm({ call, onCancel, onSaved }: { call: CallJson; onCancel: (
   }, []);
 
   const fieldId = (name: keyof Draft) => `${idPrefix}-${name}`;
-  const set = (name: keyof Draft) => (event: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
-    setDraft((current) => ({ ...current, [name]: event.target.value }));
 
   async function submit(event: React.FormEvent) {
     event.preventDefault();
@@ -268,15 +252,6 @@ function EditCallForm({ call, onCancel, onSaved }: { call: CallJson; onCancel: (
     }
   }
 
-  const errorProps = (name: keyof Draft) =>
-    fieldErrors[name] ? { "aria-invalid": true as const, "aria-describedby": `${fieldId(name)}-error` } : {};
-  const fieldError = (name: keyof Draft) =>
-    fieldErrors[name] ? (
-      <p id={`${fieldId(name)}-error`} className="mt-1 text-sm text-red-700">
-        {fieldErrors[name]}
-      </p>
-    ) : null;
-
   return (
     <form
       ref={formRef}
@@ -291,132 +266,20 @@ function EditCallForm({ call, onCancel, onSaved }: { call: CallJson; onCancel: (
       noValidate
       className="mt-6 border-t border-slate-100 pt-5"
     >
-      {formError ? (
-        <p role="alert" className="mb-4 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-          {formError}
-        </p>
-      ) : null}
+      <FormError message={formError} className="mb-4" />
       <div className="grid grid-cols-1 gap-4 sm:grid-cols-2">
-        <div className="sm:col-span-2">
-          <label htmlFor={fieldId("title")} className="text-sm font-medium text-slate-700">
-            Title
-          </label>
-          <input
-            id={fieldId("title")}
-            name="title"
-            value={draft.title}
-            onChange={set("title")}
-            required
-            aria-required="true"
-            maxLength={200}
-            className={inputClass}
-            {...errorProps("title")}
-          />
-          {fieldError("title")}
-        </div>
-        <div>
-          <label htmlFor={fieldId("contactName")} className="text-sm font-medium text-slate-700">
-            Contact name
-          </label>
-          <input
-            id={fieldId("contactName")}
-            name="contactName"
-            value={draft.contactName}
-            onChange={set("contactName")}
-            maxLength={200}
-            autoComplete="off"
-            className={inputClass}
-            {...errorProps("contactName")}
-          />
-          {fieldError("contactName")}
-        </div>
-        <div>
-          <label htmlFor={fieldId("phoneNumber")} className="text-sm font-medium text-slate-700">
-            Phone number
-          </label>
-          <input
-            id={fieldId("phoneNumber")}
-            name="phoneNumber"
-            type="tel"
-            value={draft.phoneNumber}
-            onChange={set("phoneNumber")}
-            maxLength={40}
-            autoComplete="off"
-            className={inputClass}
-            {...errorProps("phoneNumber")}
-          />
-          {fieldError("phoneNumber")}
-        </div>
-        <div>
-          <label htmlFor={fieldId("organization")} className="text-sm font-medium text-slate-700">
-            Organization
-          </label>
-          <input
-            id={fieldId("organization")}
-            name="organization"
-            value={draft.organization}
-            onChange={set("organization")}
-            maxLength={200}
-            autoComplete="off"
-            className={inputClass}
-            {...errorProps("organization")}
-          />
-          {fieldError("organization")}
-        </div>
-        <div>
-          <label htmlFor={fieldId("direction")} className="text-sm font-medium text-slate-700">
-            Direction
-          </label>
-          <select
-            id={fieldId("direction")}
-            name="direction"
-            value={draft.direction}
-            onChange={set("direction")}
-            className={inputClass}
-            {...errorProps("direction")}
-          >
-            {(Object.keys(DIRECTION_LABEL) as CallDirection[]).map((direction) => (
-              <option key={direction} value={direction}>
-                {DIRECTION_LABEL[direction]}
-              </option>
-            ))}
-          </select>
-          {fieldError("direction")}
-        </div>
-        <div>
-          <label htmlFor={fieldId("recordedAt")} className="text-sm font-medium text-slate-700">
-            Recorded at <span className="font-normal text-slate-500">(your time zone)</span>
-          </label>
-          <input
-            id={fieldId("recordedAt")}
-            name="recordedAt"
-            type="datetime-local"
-            value={draft.recordedAt}
-            onChange={set("recordedAt")}
-            className={inputClass}
-            {...errorProps("recordedAt")}
-          />
-          {fieldError("recordedAt")}
-        </div>
+        <CallMetadataFields
+          values={draft}
+          errors={fieldErrors}
+          fieldId={fieldId}
+          onChange={(name, value) => setDraft((current) => ({ ...current, [name]: value }))}
+          directionOptions={DIRECTION_OPTIONS}
+          inputClassName={() => inputClass}
+          inputProps={INPUT_PROPS}
+          labelNotes={{ recordedAt: "(your time zone)" }}
+        />
       </div>
-      <div className="mt-6 flex flex-wrap justify-end gap-3">
-        <button
-          type="button"
-          onClick={onCancel}
-          disabled={saving}
-          className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-60"
-        >
-          Cancel
-        </button>
-        <button
-          type="submit"
-          disabled={saving}
-          aria-busy={saving}
-          className="rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-700 disabled:cursor-wait disabled:opacity-70"
-        >
-          {saving ? "Saving…" : "Save changes"}
-        </button>
-      </div>
+      <FormActions label="Save changes" pendingLabel="Saving…" pending={saving} onCancel={onCancel} size="md" className="mt-6" />
     </form>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useOptimistic, useRef, useState, useTransition } from "react";
+import { Announcement } from "@/components/ui/alerts";
 import type { CallDirection, CallStatus } from "@/db/schema";
 import {
   callsHref,
@@ -158,9 +159,7 @@ export function CallFilters({ filters }: { filters: Filters }) {
           Clear filters
         </button>
       ) : null}
-      <p role="status" aria-live="polite" className="sr-only">
-        {isPending ? "Updating the list…" : ""}
-      </p>
+      <Announcement message={isPending ? "Updating the list…" : ""} />
     </form>
   );
 }

@@ -2,6 +2,8 @@
 
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
+import { usePolling } from "@/components/hooks/use-polling";
+import { Announcement } from "@/components/ui/alerts";
 import type { CallJson } from "@/lib/calls/serialize";
 import { ApiError, fetchCall, fetchCallPage } from "./api";
 import { DirectionLabel } from "./DirectionLabel";
@@ -67,60 +69,48 @@ export function CallList({
     listRef.current?.querySelector<HTMLAnchorElement>(`a[data-call-id="${id}"]`)?.focus();
   }, [items]);
 
-  useEffect(() => {
-    if (!inProgress) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-
-    async function poll() {
-      if (document.hidden) return;
-      const current = itemsRef.current;
-      const params = filtersToSearchParams(filters);
-      params.set("limit", String(Math.min(Math.max(current.length, PAGE_SIZE), 100)));
-      const fresh = await fetchCallPage(params);
-      if (stopped) return;
-      // Calls still in progress that the first page did not bring back (further down, deleted, or no
-      // longer matching the filter): ask for each one.
-      const freshIds = new Set(fresh.items.map((call) => call.id));
-      const missing = current
-        .filter((call) => isInProgress(call.status) && !freshIds.has(call.id))
-        .slice(0, MAX_SINGLE_REFRESHES);
-      const singles = await Promise.all(
-        missing.map((call) =>
-          fetchCall(call.id).then(
-            (updated) => ({ id: call.id, updated }),
-            (error: unknown) => ({ id: call.id, updated: error instanceof ApiError && error.status === 404 ? null : undefined }),
-          ),
+  async function poll(signal: AbortSignal) {
+    const current = itemsRef.current;
+    const params = filtersToSearchParams(filters);
+    params.set("limit", String(Math.min(Math.max(current.length, PAGE_SIZE), 100)));
+    const fresh = await fetchCallPage(params);
+    if (signal.aborted) return;
+    // Calls still in progress that the first page did not bring back (further down, deleted, or no
+    // longer matching the filter): ask for each one.
+    const freshIds = new Set(fresh.items.map((call) => call.id));
+    const missing = current
+      .filter((call) => isInProgress(call.status) && !freshIds.has(call.id))
+      .slice(0, MAX_SINGLE_REFRESHES);
+    const singles = await Promise.all(
+      missing.map((call) =>
+        fetchCall(call.id).then(
+          (updated) => ({ id: call.id, updated }),
+          (error: unknown) => ({ id: call.id, updated: error instanceof ApiError && error.status === 404 ? null : undefined }),
         ),
-      );
-      if (stopped) return;
-      setItems((latest) => {
-        let next = mergeFresh(latest, fresh.items);
-        for (const { id, updated } of singles) {
-          if (updated === null) next = next.filter((call) => call.id !== id);
-          else if (updated) next = next.map((call) => (call.id === id ? updated : call));
-        }
-        return next;
-      });
-    }
+      ),
+    );
+    if (signal.aborted) return;
+    setItems((latest) => {
+      let next = mergeFresh(latest, fresh.items);
+      for (const { id, updated } of singles) {
+        if (updated === null) next = next.filter((call) => call.id !== id);
+        else if (updated) next = next.map((call) => (call.id === id ? updated : call));
+      }
+      return next;
+    });
+  }
 
-    function schedule() {
-      timer = setTimeout(async () => {
-        try {
-          await poll();
-        } catch (error) {
-          // Signed out: stop. Anything else (network blip): try again next time.
-          if (error instanceof ApiError && error.status === 401) return;
-        }
-        if (!stopped) schedule();
-      }, POLL_MS);
-    }
-    schedule();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [inProgress, filters]);
+  usePolling(
+    async (signal) => {
+      try {
+        await poll(signal);
+      } catch (error) {
+        // Signed out: stop. Anything else (network blip): try again next time.
+        if (error instanceof ApiError && error.status === 401) return "stop";
+      }
+    },
+    { enabled: inProgress, intervalMs: POLL_MS },
+  );
 
   async function loadMore() {
     if (!cursor || loadingMore) return;
@@ -198,9 +188,7 @@ export function CallList({
           </p>
         ) : null}
       </div>
-      <p role="status" aria-live="polite" className="sr-only">
-        {announcement}
-      </p>
+      <Announcement message={announcement} />
     </div>
   );
 }

@@ -2,6 +2,8 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
+import { useOnValueChange } from "@/components/hooks/use-resettable-state";
+import { usePolling } from "@/components/hooks/use-polling";
 import type { CallStatus } from "@/db/schema";
 import { buildTimeline, formatDuration, type StageState, type TimelineEvent } from "./timeline-model";
 
@@ -20,15 +22,12 @@ const STATE_STYLE: Record<StageState, { dot: string; text: string; label: string
 export function ProcessingTimeline({ callId, initialStatus, initialEvents }: { callId: string; initialStatus: CallStatus; initialEvents: TimelineEvent[] }) {
   const [status, setStatus] = useState(initialStatus);
   const [events, setEvents] = useState(initialEvents);
-  // A server render with news (the call queued again from elsewhere on the page) replaces what is shown.
-  const [lastInitial, setLastInitial] = useState({ initialStatus, initialEvents });
-  if (lastInitial.initialStatus !== initialStatus || lastInitial.initialEvents !== initialEvents) {
-    setLastInitial({ initialStatus, initialEvents });
-    if (initialStatus !== lastInitial.initialStatus) {
-      setStatus(initialStatus);
-      setEvents(initialEvents);
-    }
-  }
+  // A server render with news (the call queued again from elsewhere on the page) replaces what is shown;
+  // one that only repeats the status leaves the polled events alone.
+  useOnValueChange(initialStatus, () => {
+    setStatus(initialStatus);
+    setEvents(initialEvents);
+  });
   const [stale, setStale] = useState(false);
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<string | null>(null);
@@ -59,28 +58,22 @@ export function ProcessingTimeline({ callId, initialStatus, initialEvents }: { c
     }
   }
 
-  useEffect(() => {
-    if (!live) return;
-    let cancelled = false;
-    const timer = setInterval(async () => {
-      if (document.hidden) return;
+  usePolling(
+    async (signal) => {
       try {
         const response = await fetch(`/api/calls/${callId}/events`, { cache: "no-store" });
         if (!response.ok) throw new Error(String(response.status));
         const body = (await response.json()) as { callStatus: CallStatus; events: TimelineEvent[] };
-        if (cancelled) return;
+        if (signal.aborted) return;
         setEvents(body.events);
         setStatus(body.callStatus);
         setStale(false);
       } catch {
-        if (!cancelled) setStale(true);
+        if (!signal.aborted) setStale(true);
       }
-    }, POLL_MS);
-    return () => {
-      cancelled = true;
-      clearInterval(timer);
-    };
-  }, [callId, live]);
+    },
+    { enabled: live, intervalMs: POLL_MS },
+  );
 
   const rows = buildTimeline(events, status);
   return (

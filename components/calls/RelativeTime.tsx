@@ -1,6 +1,7 @@
 "use client";
 
-import { createContext, useContext, useSyncExternalStore } from "react";
+import { createContext, useContext } from "react";
+import { useClientNow } from "@/components/hooks/use-client-now";
 import { formatAbsoluteLocal, formatAbsoluteUtc, formatRelative } from "./format";
 
 /**
@@ -18,33 +19,10 @@ export function NowProvider({ serverNow, children }: { serverNow: number; childr
   return <ServerNowContext.Provider value={serverNow}>{children}</ServerNowContext.Provider>;
 }
 
-let clientNow: number | null = null;
-const listeners = new Set<() => void>();
-let timer: ReturnType<typeof setInterval> | undefined;
-
-function subscribe(listener: () => void) {
-  listeners.add(listener);
-  timer ??= setInterval(() => {
-    clientNow = Date.now();
-    listeners.forEach((notify) => notify());
-  }, 30_000);
-  return () => {
-    listeners.delete(listener);
-    if (listeners.size === 0 && timer) {
-      clearInterval(timer);
-      timer = undefined;
-      clientNow = null;
-    }
-  };
-}
-
-const getClientNow = () => (clientNow ??= Date.now());
-const getServerNow = () => null;
-
 /** `{ now, local }`: `local` is false while rendering on the server or hydrating. */
 function useNow(): { now: number; local: boolean } {
   const serverNow = useContext(ServerNowContext);
-  const now = useSyncExternalStore(subscribe, getClientNow, getServerNow);
+  const now = useClientNow();
   if (now === null) return { now: serverNow ?? 0, local: false };
   return { now, local: true };
 }

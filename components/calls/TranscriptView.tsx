@@ -3,6 +3,7 @@
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type MouseEvent } from "react";
 import { useCallWorkspace } from "@/components/action-items/call-workspace";
 import { SpeakerEditor } from "@/components/action-items/SpeakerEditor";
+import { useRestoreFocus } from "@/components/hooks/use-restore-focus";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 import { playFrom, useMedia } from "./media-sync";
 import {
@@ -300,16 +301,9 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
 
   // --- Editing speakers ------------------------------------------------------------------------
   const [editingSpeakers, setEditingSpeakers] = useState(false);
-  const editSpeakersRef = useRef<HTMLButtonElement>(null);
+  // Focus goes back to "Edit speakers" once the form has closed and the button is back.
+  const { ref: editSpeakersRef, focusOnClose: focusEditSpeakersOnClose } = useRestoreFocus<HTMLButtonElement>(editingSpeakers);
   const [speakerAnnouncement, setSpeakerAnnouncement] = useState("");
-  const focusEditSpeakers = useRef(false);
-  useEffect(() => {
-    // Focus goes back to "Edit speakers" once the form has closed and the button is back.
-    if (!editingSpeakers && focusEditSpeakers.current) {
-      focusEditSpeakers.current = false;
-      editSpeakersRef.current?.focus();
-    }
-  }, [editingSpeakers]);
 
   return (
     <div className="mt-3">
@@ -402,7 +396,7 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
             setSpeakerAnnouncement("Speakers saved.");
           }}
           onClose={() => {
-            focusEditSpeakers.current = true;
+            focusEditSpeakersOnClose();
             setEditingSpeakers(false);
           }}
         />

@@ -1,15 +1,25 @@
 "use client";
 
 import Link from "next/link";
+import { CallMetadataFields } from "@/components/calls/CallMetadataFields";
 import { titleFromFilename } from "@/lib/calls/metadata";
 import { formatBytes } from "./format";
-import { FIELD_LABELS, type Direction, type FieldName } from "./metadata-fields";
+import type { FieldName } from "./metadata-fields";
 import { UploadProgressBar } from "./UploadProgressBar";
 import { isActive, isEditable, type UploadItem } from "./upload-state";
 
 export function fieldId(itemKey: string, name: FieldName): string {
   return `${itemKey}-${name}`;
 }
+
+const DIRECTION_OPTIONS = [
+  { value: "UNKNOWN", label: "Not sure" },
+  { value: "INCOMING", label: "Incoming (they called)" },
+  { value: "OUTGOING", label: "Outgoing (I called)" },
+] as const;
+
+const inputClassName = (invalid: boolean) =>
+  `mt-1 block w-full rounded-lg border bg-white px-3 py-2 text-sm shadow-sm disabled:bg-slate-50 ${invalid ? "border-red-400" : "border-slate-300"}`;
 
 interface UploadCardProps {
   item: UploadItem;
@@ -79,17 +89,14 @@ export function UploadCard({ item, onFieldChange, onUpload, onCancel, onReconnec
         >
           <fieldset disabled={!editable} className="grid gap-4 disabled:opacity-70 sm:grid-cols-2">
             <legend className="sr-only">Details for {file.name}</legend>
-            <TextField item={item} name="title" onChange={onFieldChange} className="sm:col-span-2" />
-            <TextField item={item} name="contactName" onChange={onFieldChange} autoComplete="off" />
-            <TextField item={item} name="phoneNumber" onChange={onFieldChange} type="tel" autoComplete="off" />
-            <TextField item={item} name="organization" onChange={onFieldChange} autoComplete="off" />
-            <DirectionField item={item} onChange={onFieldChange} />
-            <TextField
-              item={item}
-              name="recordedAt"
+            <CallMetadataFields
+              values={item.fields}
+              errors={item.errors}
+              fieldId={(name) => fieldId(item.key, name)}
               onChange={onFieldChange}
-              type="datetime-local"
-              hint="Taken from the file's date; change it if the call was at another time."
+              directionOptions={DIRECTION_OPTIONS}
+              inputClassName={inputClassName}
+              hints={{ recordedAt: "Taken from the file's date; change it if the call was at another time." }}
             />
           </fieldset>
           {editable ? (
@@ -105,88 +112,6 @@ export function UploadCard({ item, onFieldChange, onUpload, onCancel, onReconnec
 
       <Status item={item} onCancel={onCancel} onReconnect={onReconnect} />
     </article>
-  );
-}
-
-function TextField({
-  item,
-  name,
-  onChange,
-  type = "text",
-  hint,
-  className = "",
-  autoComplete,
-}: {
-  item: UploadItem;
-  name: Exclude<FieldName, "direction">;
-  onChange(name: FieldName, value: string): void;
-  type?: "text" | "tel" | "datetime-local";
-  hint?: string;
-  className?: string;
-  autoComplete?: string;
-}) {
-  const id = fieldId(item.key, name);
-  const error = item.errors[name];
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
-  return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {FIELD_LABELS[name]}
-      </label>
-      <input
-        id={id}
-        name={name}
-        type={type}
-        value={item.fields[name]}
-        onChange={(event) => onChange(name, event.target.value)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        autoComplete={autoComplete}
-        className={`mt-1 block w-full rounded-lg border bg-white px-3 py-2 text-sm shadow-sm disabled:bg-slate-50 ${
-          error ? "border-red-400" : "border-slate-300"
-        }`}
-      />
-      {hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-function DirectionField({ item, onChange }: { item: UploadItem; onChange(name: FieldName, value: string): void }) {
-  const id = fieldId(item.key, "direction");
-  const error = item.errors.direction;
-  return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {FIELD_LABELS.direction}
-      </label>
-      <select
-        id={id}
-        name="direction"
-        value={item.fields.direction}
-        onChange={(event) => onChange("direction", event.target.value as Direction)}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-        className="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm disabled:bg-slate-50"
-      >
-        <option value="UNKNOWN">Not sure</option>
-        <option value="INCOMING">Incoming (they called)</option>
-        <option value="OUTGOING">Outgoing (I called)</option>
-      </select>
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700">
-          {error}
-        </p>
-      ) : null}
-    </div>
   );
 }
 
