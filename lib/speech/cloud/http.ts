@@ -39,11 +39,38 @@ export interface HttpClientConfig {
   maxRetries: number;
   retryBaseDelayMs: number;
   fetch: typeof fetch;
+  /** Retry an attempt that timed out (default true). False: the timeout is thrown at once (the stage retries). */
+  retryTimeouts?: boolean;
+  /** Retry a 2xx answer that cannot be parsed (default true). */
+  retryMalformed?: boolean;
+  /**
+   * A `Retry-After` above 60 s: false (default) throws at once so the pipeline's own backoff takes over; true
+   * waits 60 s and retries.
+   */
+  capRetryAfter?: boolean;
+  /** Ceiling of one backoff delay. Default 30 s. */
+  retryMaxDelayMs?: number;
+  /** The vendor's explanation in an error body, quoted (redacted) in messages. Default: `err_msg`, `error`, … */
+  errorDetail?: (body: string) => string;
 }
 
+/** Retry and error settings a provider may set beside `httpConfig`'s defaults. */
+export type HttpPolicy = Pick<HttpClientConfig, "retryTimeouts" | "retryMalformed" | "capRetryAfter" | "retryMaxDelayMs" | "errorDetail">;
+
+/**
+ * For adapters with long requests (OpenAI, pyannoteAI): a timeout or an unreadable answer is left to the
+ * pipeline's stage retry, backoff stays ≤ 8 s, and a long `Retry-After` is waited out up to 60 s.
+ */
+export const STAGE_RETRIED_POLICY: HttpPolicy = {
+  retryTimeouts: false,
+  retryMalformed: false,
+  capRetryAfter: true,
+  retryMaxDelayMs: 8_000,
+};
+
 export interface HttpRequest {
-  method: "GET" | "POST";
-  /** Path and query, appended to the base URL. */
+  method: "GET" | "POST" | "PUT";
+  /** Path and query, appended to the base URL (a config whose `baseUrl` is "" takes absolute URLs). */
   path: string;
   headers?: Record<string, string>;
   /** Called once per attempt (a stream cannot be sent twice). */
@@ -55,7 +82,12 @@ export interface HttpRequest {
 const MAX_RETRY_AFTER_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
-export function httpConfig(provider: string, defaultBaseUrl: string, options: CloudProviderOptions): HttpClientConfig {
+export function httpConfig(
+  provider: string,
+  defaultBaseUrl: string,
+  options: CloudProviderOptions,
+  policy: HttpPolicy = {},
+): HttpClientConfig {
   if (!options.apiKey) throw new StageError("INVALID_CONFIG", `No API key is configured for ${provider}.`, false);
   return {
     provider,
@@ -65,25 +97,43 @@ export function httpConfig(provider: string, defaultBaseUrl: string, options: Cl
     maxRetries: Math.max(0, options.maxRetries ?? 3),
     retryBaseDelayMs: Math.max(0, options.retryBaseDelayMs ?? 1000),
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+    ...policy,
   };
 }
 
 /** Sends `request` (with retries) and returns the parsed JSON answer of the first 2xx response. */
 export async function requestJson(config: HttpClientConfig, request: HttpRequest): Promise<unknown> {
+  return send(config, request, (text) => JSON.parse(text) as unknown);
+}
+
+/** As `requestJson`, for answers that are not JSON (a storage upload): the body text of the first 2xx response. */
+export async function requestText(config: HttpClientConfig, request: HttpRequest): Promise<string> {
+  return send(config, request, (text) => text);
+}
+
+async function send<T>(config: HttpClientConfig, request: HttpRequest, parse: (text: string) => T): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const outcome = await attemptOnce(config, request);
+    const outcome = await attemptOnce(config, request, parse);
     if (outcome.ok) return outcome.value;
-    const { error, retryAfterMs } = outcome;
-    const retryable = error.transient && attempt < config.maxRetries;
-    if (!retryable || (retryAfterMs !== null && retryAfterMs > MAX_RETRY_AFTER_MS)) throw error;
-    const delay = retryAfterMs ?? backoffDelay(config.retryBaseDelayMs, attempt);
+    const { error, kind } = outcome;
+    let { retryAfterMs } = outcome;
+    const allowed = (kind !== "timeout" || config.retryTimeouts !== false) && (kind !== "malformed" || config.retryMalformed !== false);
+    const retryable = allowed && error.transient && attempt < config.maxRetries;
+    if (retryAfterMs !== null && retryAfterMs > MAX_RETRY_AFTER_MS) {
+      if (!config.capRetryAfter) throw error;
+      retryAfterMs = MAX_RETRY_AFTER_MS;
+    }
+    if (!retryable) throw error;
+    const delay = retryAfterMs ?? backoffDelay(config.retryBaseDelayMs, attempt, config.retryMaxDelayMs);
     await sleep(delay, request.signal);
   }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: StageError; retryAfterMs: number | null };
+type Outcome<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: StageError; retryAfterMs: number | null; kind: "status" | "malformed" | "timeout" | "network" };
 
-async function attemptOnce(config: HttpClientConfig, request: HttpRequest): Promise<Outcome> {
+async function attemptOnce<T>(config: HttpClientConfig, request: HttpRequest, parse: (text: string) => T): Promise<Outcome<T>> {
   request.signal?.throwIfAborted();
   const timeout = AbortSignal.timeout(config.timeoutMs);
   const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
@@ -95,12 +145,13 @@ async function attemptOnce(config: HttpClientConfig, request: HttpRequest): Prom
     const text = await response.text();
     if (response.ok) {
       try {
-        return { ok: true, value: JSON.parse(text) as unknown };
+        return { ok: true, value: parse(text) };
       } catch (cause) {
-        return { ok: false, error: malformedResponse(config.provider, cause), retryAfterMs: null };
+        return { ok: false, error: malformedResponse(config.provider, cause), retryAfterMs: null, kind: "malformed" };
       }
     }
-    return { ok: false, error: statusError(config, response.status, text), retryAfterMs: parseRetryAfter(response.headers.get("retry-after")) };
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+    return { ok: false, error: statusError(config, response.status, text), retryAfterMs, kind: "status" };
   } catch (cause) {
     if (request.signal?.aborted) throw request.signal.reason; // the caller gave up: not ours to classify
     if (cause instanceof StageError) throw cause;
@@ -109,6 +160,7 @@ async function attemptOnce(config: HttpClientConfig, request: HttpRequest): Prom
         ok: false,
         error: new StageError("PROVIDER_TIMEOUT", `${config.provider} did not answer within ${Math.round(config.timeoutMs / 1000)} s.`, true),
         retryAfterMs: null,
+        kind: "timeout",
       };
     }
     if (isNamed(cause, "AbortError")) throw cause;
@@ -116,12 +168,17 @@ async function attemptOnce(config: HttpClientConfig, request: HttpRequest): Prom
       ok: false,
       error: new StageError("PROVIDER_UNAVAILABLE", `Could not reach ${config.provider}.`, true, { cause: networkCause(cause, config.apiKey) }),
       retryAfterMs: null,
+      kind: "network",
     };
   }
 }
 
 /** The StageError for a non-2xx answer; a short vendor explanation is quoted, redacted. */
-export function statusError(config: Pick<HttpClientConfig, "provider" | "apiKey">, status: number, body: string): StageError {
+export function statusError(
+  config: Pick<HttpClientConfig, "provider" | "apiKey" | "errorDetail">,
+  status: number,
+  body: string,
+): StageError {
   if (status === 401 || status === 403) {
     return new StageError(
       "PROVIDER_REJECTED",
@@ -130,7 +187,7 @@ export function statusError(config: Pick<HttpClientConfig, "provider" | "apiKey"
     );
   }
   const base = errorFromStatus(status, config.provider);
-  const detail = vendorMessage(body);
+  const detail = (config.errorDetail ?? vendorMessage)(body);
   if (!detail) return base;
   const message = safeMessage(`${base.message.replace(/\.$/, "")}: ${detail}`, config.apiKey);
   return new StageError(base.code, message, base.transient);
@@ -173,8 +230,8 @@ export function parseRetryAfter(value: string | null): number | null {
 
 /**
  * `Retry-After` (seconds or an HTTP date) → milliseconds, capped at `capMs`; undefined when absent or
- * unreadable. (The adapters that wait out any Retry-After up to a cap use this; `requestJson` instead refuses
- * to wait past MAX_RETRY_AFTER_MS.)
+ * unreadable. (`requestJson` parses with `parseRetryAfter` and, per `capRetryAfter`, refuses to wait past
+ * MAX_RETRY_AFTER_MS or waits that long at most.)
  */
 export function cappedRetryAfterMs(header: string | null, capMs: number): number | undefined {
   if (!header) return undefined;

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileUrl, runFfmpeg } from "@/lib/audio/ffmpeg";
-import { StageError, errorFromStatus, sanitizeErrorMessage } from "@/lib/pipeline/errors";
 import type {
   PreparedAudio,
   TranscribedWord,
@@ -10,7 +9,7 @@ import type {
   TranscriptionProvider,
   TranscriptionResult,
 } from "../types";
-import { backoffDelay, cappedRetryAfterMs, sleep } from "./http";
+import { type HttpClientConfig, STAGE_RETRIED_POLICY, httpConfig, requestJson } from "./http";
 
 /**
  * OpenAI speech-to-text (`POST {baseUrl}/audio/transcriptions`, multipart; API reference "Create transcription"
@@ -31,9 +30,10 @@ import { backoffDelay, cappedRetryAfterMs, sleep } from "./http";
  *   (`planChunks`), each encoded to MP3 and transcribed in turn; word times are shifted by the window start,
  *   and in each overlap the words are taken from the earlier window before the overlap's midpoint and from the
  *   later window after it (by word midpoint), so a word spoken in the overlap is kept once.
- * - Errors: 429/5xx/network errors are retried (`maxRetries`, exponential backoff with jitter, `Retry-After`
- *   honoured up to 60 s); a timeout is a transient `PROVIDER_TIMEOUT` (not retried here: the pipeline retries
- *   the stage); other 4xx are permanent (401/403 without the vendor's text, which echoes part of the key).
+ * - Errors (`requestJson`): 408/429/5xx/network errors are retried (`maxRetries`, exponential backoff with
+ *   jitter, `Retry-After` honoured up to 60 s); a timeout is a transient `PROVIDER_TIMEOUT` and an unreadable
+ *   answer a transient `PROVIDER_UNAVAILABLE` (neither retried here: the pipeline retries the stage); other 4xx
+ *   are permanent (401/403 without the vendor's text, which echoes part of the key).
  */
 
 export interface OpenAITranscriptionOptions {
@@ -56,29 +56,30 @@ const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_MAX_UPLOAD_BYTES = 25_000_000;
+const RETRY_BASE_DELAY_MS = 500;
 const MP3_BITRATE = "32k";
 /** Overlap between two windows (long files); short windows (tests, tiny limits) use 10 % of the window. */
 const OVERLAP_SECONDS = 2;
-const MAX_RETRY_AFTER_MS = 60_000;
 
 export class OpenAITranscriptionProvider implements TranscriptionProvider {
   readonly name = "openai";
-  private readonly apiKey: string;
-  private readonly baseUrl: string;
+  private readonly http: HttpClientConfig;
   private readonly model: string;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly fetchImpl: typeof fetch;
   private readonly maxUploadBytes: number;
 
   constructor(options: OpenAITranscriptionOptions) {
-    if (!options.apiKey) throw new StageError("INVALID_CONFIG", "The OpenAI API key is not set.", false);
-    this.apiKey = options.apiKey;
-    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+    this.http = httpConfig(
+      PROVIDER,
+      DEFAULT_BASE_URL,
+      {
+        ...options,
+        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+        retryBaseDelayMs: RETRY_BASE_DELAY_MS,
+      },
+      { ...STAGE_RETRIED_POLICY, errorDetail: vendorMessage },
+    );
     this.model = options.model ?? "whisper-1";
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.maxRetries = Math.max(0, options.maxRetries ?? DEFAULT_MAX_RETRIES);
-    this.fetchImpl = options.fetch ?? fetch;
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   }
 
@@ -134,75 +135,22 @@ export class OpenAITranscriptionProvider implements TranscriptionProvider {
     language: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<{ language: string | undefined; words: TranscribedWord[] }> {
-    const url = `${this.baseUrl}/audio/transcriptions`;
-    const json = await this.withRetries(signal, async (attemptSignal) => {
-      const form = new FormData();
-      form.append("file", new Blob([new Uint8Array(body)], { type: contentType }), filename);
-      form.append("model", this.model);
-      form.append("response_format", "verbose_json");
-      form.append("timestamp_granularities[]", "word");
-      if (language) form.append("language", language);
-      return this.fetchImpl(url, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${this.apiKey}`, Accept: "application/json" },
-        body: form,
-        signal: attemptSignal,
-      });
+    const json = await requestJson(this.http, {
+      method: "POST",
+      path: "/audio/transcriptions",
+      headers: { Authorization: `Bearer ${this.http.apiKey}`, Accept: "application/json" },
+      body: () => {
+        const form = new FormData();
+        form.append("file", new Blob([new Uint8Array(body)], { type: contentType }), filename);
+        form.append("model", this.model);
+        form.append("response_format", "verbose_json");
+        form.append("timestamp_granularities[]", "word");
+        if (language) form.append("language", language);
+        return form;
+      },
+      signal,
     });
     return parseVerboseJson(json);
-  }
-
-  /** One request with retries; resolves with the parsed JSON body of a 2xx answer. */
-  private async withRetries(
-    signal: AbortSignal | undefined,
-    send: (signal: AbortSignal) => Promise<Response>,
-  ): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      const timeout = AbortSignal.timeout(this.timeoutMs);
-      const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let response: Response;
-      let text: string;
-      try {
-        response = await send(attemptSignal);
-        text = await response.text();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason ?? error;
-        if (timeout.aborted) {
-          throw new StageError("PROVIDER_TIMEOUT", `${PROVIDER} did not answer within ${this.timeoutMs} ms.`, true, {
-            cause: error,
-          });
-        }
-        if (attempt < this.maxRetries) {
-          await sleep(backoffDelay(500, attempt, 8_000), signal);
-          continue;
-        }
-        throw new StageError("PROVIDER_UNAVAILABLE", `Could not reach ${PROVIDER}.`, true, { cause: error });
-      }
-      if (response.ok) {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch (error) {
-          throw new StageError("PROVIDER_UNAVAILABLE", `${PROVIDER} sent an answer that is not JSON.`, true, { cause: error });
-        }
-      }
-      const status = response.status;
-      const retryable = status === 408 || status === 429 || status >= 500;
-      if (retryable && attempt < this.maxRetries) {
-        await sleep(cappedRetryAfterMs(response.headers.get("retry-after"), MAX_RETRY_AFTER_MS) ?? backoffDelay(500, attempt, 8_000), signal);
-        continue;
-      }
-      throw this.httpError(status, text);
-    }
-  }
-
-  private httpError(status: number, text: string): StageError {
-    const base = errorFromStatus(status, PROVIDER);
-    if (status === 401 || status === 403) {
-      // OpenAI's 401 text quotes part of the key ("Incorrect API key provided: sk-ab***yz"): never pass it on.
-      return new StageError(base.code, `${PROVIDER} refused the API key (HTTP ${status}); check the configured key.`, false);
-    }
-    const vendor = vendorMessage(text, this.apiKey);
-    return vendor ? new StageError(base.code, `${base.message} ${vendor}`, base.transient) : base;
   }
 }
 
@@ -335,23 +283,17 @@ function toLanguageCode(value: unknown): string | undefined {
 
 // --- small helpers -------------------------------------------------------------------------------------------
 
-/** The vendor's error text (`{ error: { message } }`), sanitised and without the key. */
-function vendorMessage(text: string, apiKey: string): string {
-  let message = "";
+/** The vendor's error text (`{ error: { message } }`; `statusError` redacts and sanitises it). */
+function vendorMessage(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
     const m =
       typeof body.error === "object" && body.error !== null ? body.error.message : (body.error ?? body.message ?? body.detail);
-    if (typeof m === "string") message = m;
+    return typeof m === "string" ? m : "";
   } catch {
-    message = "";
+    return "";
   }
-  if (!message) return "";
-  return sanitizeErrorMessage(message.split(apiKey).join("[redacted]"));
 }
-
-
-
 
 function clamp01(x: number): number {
   return Math.min(1, Math.max(0, x));

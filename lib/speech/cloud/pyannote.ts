@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileUrl, runFfmpeg } from "@/lib/audio/ffmpeg";
-import { StageError, errorFromStatus, sanitizeErrorMessage } from "@/lib/pipeline/errors";
+import { StageError } from "@/lib/pipeline/errors";
 import type {
   DiarizationOptions,
   DiarizationProvider,
@@ -13,7 +13,15 @@ import type {
   VoiceprintProfile,
   VoiceprintProvider,
 } from "../types";
-import { backoffDelay, cappedRetryAfterMs, sleep } from "./http";
+import {
+  type HttpClientConfig,
+  STAGE_RETRIED_POLICY,
+  httpConfig,
+  requestJson,
+  requestText,
+  safeMessage,
+  sleep,
+} from "./http";
 
 /**
  * pyannoteAI (https://docs.pyannote.ai, API reference + openapi.json) as a `DiarizationProvider` and a
@@ -29,9 +37,10 @@ import { backoffDelay, cappedRetryAfterMs, sleep } from "./http";
  *    (the others: `pending`, `created`, `running`). `output` is only there when succeeded; `output.error`
  *    carries the reason of a failure.
  *
- * Auth: `Authorization: Bearer <key>`. 429/5xx/network errors are retried with backoff (`Retry-After`
- * honoured), other 4xx are permanent; a failed/canceled job is permanent with the vendor's sanitised message;
- * a job still unfinished after `pollTimeoutMs` is a transient `PROVIDER_TIMEOUT`.
+ * Auth: `Authorization: Bearer <key>`. HTTP goes through `requestJson`: 408/429/5xx/network errors are retried
+ * with backoff (`Retry-After` honoured up to 60 s), other 4xx are permanent; a request that times out or an
+ * unreadable answer is transient but not retried here; a failed/canceled job is permanent with the vendor's
+ * sanitised message; a job still unfinished after `pollTimeoutMs` is a transient `PROVIDER_TIMEOUT`.
  *
  * Mapping:
  * - diarization: `output.diarization[]` `{ speaker: "SPEAKER_00", start, end }` → segments sorted by start,
@@ -72,7 +81,6 @@ export interface PyannoteOptions {
 const PROVIDER = "pyannoteAI";
 const EMBEDDING_KIND = "pyannoteai-voiceprint";
 const MAX_VOICEPRINT_SECONDS = 30;
-const MAX_RETRY_AFTER_MS = 60_000;
 
 interface Job {
   jobId?: string;
@@ -94,23 +102,18 @@ export class PyannoteProvider implements DiarizationProvider, VoiceprintProvider
   /** The API has no model version; "1" tags embeddings of this adapter's format. */
   readonly modelVersion = "1";
   readonly threshold: number;
-  private readonly apiKey: string;
-  private readonly baseUrl: string;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
+  private readonly http: HttpClientConfig;
+  /** The pre-signed storage URLs: absolute (no base URL), answered without JSON, vendor text not quoted. */
+  private readonly storage: HttpClientConfig;
   private readonly pollIntervalMs: number;
   private readonly pollTimeoutMs: number;
-  private readonly fetchImpl: typeof fetch;
 
   constructor(options: PyannoteOptions) {
-    if (!options.apiKey) throw new StageError("INVALID_CONFIG", "The pyannoteAI API key is not set.", false);
-    this.apiKey = options.apiKey;
-    this.baseUrl = (options.baseUrl ?? "https://api.pyannote.ai").replace(/\/+$/, "");
-    this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.maxRetries = Math.max(0, options.maxRetries ?? 3);
+    const http = { ...options, timeoutMs: options.timeoutMs ?? 60_000, maxRetries: options.maxRetries ?? 3, retryBaseDelayMs: 500 };
+    this.http = httpConfig(PROVIDER, "https://api.pyannote.ai", http, { ...STAGE_RETRIED_POLICY, errorDetail: vendorMessage });
+    this.storage = { ...this.http, provider: `${PROVIDER} storage`, baseUrl: "", errorDetail: () => "" };
     this.pollIntervalMs = options.pollIntervalMs ?? 3_000;
     this.pollTimeoutMs = options.pollTimeoutMs ?? 30 * 60_000;
-    this.fetchImpl = options.fetch ?? fetch;
     this.model = options.model ?? "precision-2";
     this.threshold = options.threshold ?? 0.5;
   }
@@ -246,13 +249,8 @@ export class PyannoteProvider implements DiarizationProvider, VoiceprintProvider
     if (typeof created.url !== "string" || !/^https?:\/\//.test(created.url)) {
       throw new StageError("PROVIDER_UNAVAILABLE", `${PROVIDER} returned no upload URL.`, true);
     }
-    const presigned = created.url;
-    const data = await readFile(filePath);
-    await this.send(
-      (s) => this.fetchImpl(presigned, { method: "PUT", body: new Uint8Array(data), signal: s }),
-      signal,
-      false,
-    );
+    const data = new Uint8Array(await readFile(filePath));
+    await requestText(this.storage, { method: "PUT", path: created.url, body: () => data, signal });
     return mediaUrl;
   }
 
@@ -269,7 +267,7 @@ export class PyannoteProvider implements DiarizationProvider, VoiceprintProvider
       if (job.status === "succeeded") return job.output ?? {};
       if (job.status === "failed" || job.status === "canceled") {
         const reason = typeof job.output?.error === "string" ? job.output.error : "";
-        const text = reason ? `: ${sanitizeErrorMessage(reason.split(this.apiKey).join("[redacted]"))}` : ".";
+        const text = reason ? `: ${safeMessage(reason, this.http.apiKey)}` : ".";
         throw new StageError("PROVIDER_REJECTED", `${PROVIDER} job ${job.status}${text}`, false);
       }
       if (Date.now() + this.pollIntervalMs > deadline) {
@@ -284,66 +282,10 @@ export class PyannoteProvider implements DiarizationProvider, VoiceprintProvider
   }
 
   private async api(method: "GET" | "POST", endpoint: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.apiKey}`, Accept: "application/json" };
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.http.apiKey}`, Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    const text = await this.send(
-      (s) =>
-        this.fetchImpl(`${this.baseUrl}${endpoint}`, {
-          method,
-          headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: s,
-        }),
-      signal,
-      true,
-    );
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (error) {
-      throw new StageError("PROVIDER_UNAVAILABLE", `${PROVIDER} sent an answer that is not JSON.`, true, { cause: error });
-    }
-  }
-
-  /** One HTTP exchange with retries; the body text of a 2xx answer. */
-  private async send(
-    request: (signal: AbortSignal) => Promise<Response>,
-    signal: AbortSignal | undefined,
-    vendorApi: boolean,
-  ): Promise<string> {
-    for (let attempt = 0; ; attempt++) {
-      const timeout = AbortSignal.timeout(this.timeoutMs);
-      const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      let response: Response;
-      let text: string;
-      try {
-        response = await request(attemptSignal);
-        text = await response.text();
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason ?? error;
-        if (timeout.aborted) {
-          throw new StageError("PROVIDER_TIMEOUT", `${PROVIDER} did not answer within ${this.timeoutMs} ms.`, true, {
-            cause: error,
-          });
-        }
-        if (attempt < this.maxRetries) {
-          await sleep(backoffDelay(500, attempt, 8_000), signal);
-          continue;
-        }
-        throw new StageError("PROVIDER_UNAVAILABLE", `Could not reach ${PROVIDER}.`, true, { cause: error });
-      }
-      if (response.ok) return text;
-      const status = response.status;
-      if ((status === 408 || status === 429 || status >= 500) && attempt < this.maxRetries) {
-        await sleep(cappedRetryAfterMs(response.headers.get("retry-after"), MAX_RETRY_AFTER_MS) ?? backoffDelay(500, attempt, 8_000), signal);
-        continue;
-      }
-      const base = errorFromStatus(status, vendorApi ? PROVIDER : `${PROVIDER} storage`);
-      if (status === 401 || status === 403) {
-        throw new StageError(base.code, `${PROVIDER} refused the API key (HTTP ${status}); check the configured key.`, false);
-      }
-      const vendor = vendorApi ? vendorMessage(text, this.apiKey) : "";
-      throw vendor ? new StageError(base.code, `${base.message} ${vendor}`, base.transient) : base;
-    }
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    return requestJson(this.http, { method, path: endpoint, headers, body: json === undefined ? undefined : () => json, signal });
   }
 }
 
@@ -372,8 +314,8 @@ export function mapDiarization(value: unknown): DiarizationResult {
 
 // --- small helpers -------------------------------------------------------------------------------------------
 
-/** pyannoteAI errors: `{ message, errors?: [{ field, message }] }` / `{ requestId, message }`. */
-function vendorMessage(text: string, apiKey: string): string {
+/** pyannoteAI errors: `{ message, errors?: [{ field, message }] }` / `{ requestId, message }` (`statusError` redacts). */
+function vendorMessage(text: string): string {
   let message = "";
   try {
     const body = JSON.parse(text) as { message?: unknown; errors?: unknown };
@@ -388,11 +330,8 @@ function vendorMessage(text: string, apiKey: string): string {
   } catch {
     message = "";
   }
-  return message ? sanitizeErrorMessage(message.split(apiKey).join("[redacted]")) : "";
+  return message;
 }
-
-
-
 
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;

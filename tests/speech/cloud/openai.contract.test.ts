@@ -1,13 +1,9 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { fileUrl, runFfmpeg } from "@/lib/audio/ffmpeg";
+import { stat } from "node:fs/promises";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { StageError } from "@/lib/pipeline/errors";
 import { OpenAITranscriptionProvider } from "@/lib/speech/cloud/openai";
 import type { PreparedAudio } from "@/lib/speech/types";
+import { formBody, startStubServer, thrown, tonePreparedAudio, type StubServer } from "./stub-server";
 
 /**
  * Contract tests for the OpenAI adapter against a local stub that speaks the documented
@@ -16,103 +12,26 @@ import type { PreparedAudio } from "@/lib/speech/types";
 
 const KEY = "sk-test-openai-0123456789abcdefXYZ";
 
-interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  form: FormData | null;
-}
-
-type Reply = { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number };
-
-/** A tiny HTTP stub on 127.0.0.1:0; `handler` answers each request (index n from 0). */
-async function startStub(handler: (req: Received, n: number) => Reply | Promise<Reply>) {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      void (async () => {
-        const body = Buffer.concat(chunks);
-        const ct = req.headers["content-type"] ?? "";
-        const form = ct.startsWith("multipart/form-data")
-          ? await new Request("http://stub/", { method: "POST", headers: { "content-type": ct }, body }).formData()
-          : null;
-        const r: Received = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, form };
-        const n = received.push(r) - 1;
-        const reply = await handler(r, n);
-        if (reply.delayMs) await new Promise((resolve) => setTimeout(resolve, reply.delayMs));
-        if (res.destroyed) return;
-        res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-        res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
-      })();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-let dir: string;
+let stub: StubServer;
 let shortAudio: PreparedAudio;
 let longAudio: PreparedAudio;
-let stub: Awaited<ReturnType<typeof startStub>> | undefined;
-
-async function makeWav(name: string, seconds: number): Promise<PreparedAudio> {
-  const wavPath = path.join(dir, name);
-  await runFfmpeg([
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=440:duration=${seconds}:sample_rate=16000`,
-    "-ac",
-    "1",
-    "-c:a",
-    "pcm_s16le",
-    "-fflags",
-    "+bitexact",
-    "-flags:a",
-    "+bitexact",
-    "-map_metadata",
-    "-1",
-    fileUrl(wavPath),
-  ]);
-  return {
-    sourcePath: wavPath,
-    workDir: dir,
-    wavPath,
-    sampleRate: 16000,
-    durationSeconds: seconds,
-    channels: 1,
-    sourceSampleRate: 16000,
-    layout: "mono",
-    distinctChannels: false,
-    channelWavPaths: [],
-  };
-}
+let cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "scryon-openai-contract-"));
-  shortAudio = await makeWav("short.wav", 2);
-  longAudio = await makeWav("long.wav", 6);
+  stub = await startStubServer();
+  const short = await tonePreparedAudio(2, 440);
+  const long = await tonePreparedAudio(6, 440);
+  [shortAudio, longAudio] = [short.audio, long.audio];
+  cleanups = [short.cleanup, long.cleanup];
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await stub.close();
+  for (const cleanup of cleanups) await cleanup();
 });
 
-afterEach(async () => {
-  await stub?.close();
-  stub = undefined;
+beforeEach(() => {
+  stub.reset();
 });
 
 /** A realistic whisper-1 verbose_json answer (word granularity only: no segments). */
@@ -129,31 +48,28 @@ const VERBOSE = {
 };
 
 function provider(extra: Partial<ConstructorParameters<typeof OpenAITranscriptionProvider>[0]> = {}) {
-  return new OpenAITranscriptionProvider({ apiKey: KEY, baseUrl: stub!.baseUrl, maxRetries: 2, ...extra });
+  return new OpenAITranscriptionProvider({ apiKey: KEY, baseUrl: `${stub.url}/v1`, maxRetries: 2, ...extra });
 }
 
-async function caught(p: Promise<unknown>): Promise<StageError> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(StageError);
-    return error as StageError;
-  }
-  throw new Error("expected a rejection");
+async function caught(run: () => Promise<unknown>): Promise<StageError> {
+  const error = await thrown(run);
+  expect(error).toBeInstanceOf(StageError);
+  return error as StageError;
 }
 
 describe("OpenAI transcription contract", () => {
   it("posts multipart to /audio/transcriptions and maps words and language", async () => {
-    stub = await startStub(() => ({ status: 200, body: VERBOSE }));
+    stub.handle(() => ({ status: 200, body: VERBOSE }));
     const result = await provider().transcribe(shortAudio, { language: "en-US" });
 
-    expect(stub.received).toHaveLength(1);
-    const req = stub.received[0]!;
+    expect(stub.requests).toHaveLength(1);
+    const req = stub.requests[0]!;
     expect(req.method).toBe("POST");
-    expect(req.url).toBe("/v1/audio/transcriptions");
+    expect(req.path).toBe("/v1/audio/transcriptions");
+    expect(req.query.size).toBe(0);
     expect(req.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(req.headers["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
-    const form = req.form!;
+    const form = (await formBody(req))!;
     expect(form.get("model")).toBe("whisper-1");
     expect(form.get("response_format")).toBe("verbose_json");
     expect(form.getAll("timestamp_granularities[]")).toEqual(["word"]);
@@ -172,7 +88,7 @@ describe("OpenAI transcription contract", () => {
   });
 
   it("derives confidence from the segment's avg_logprob when segments are present", async () => {
-    stub = await startStub(() => ({
+    stub.handle(() => ({
       status: 200,
       body: {
         ...VERBOSE,
@@ -203,8 +119,8 @@ describe("OpenAI transcription contract", () => {
       (w) => w.end <= 6,
     );
     const parts: { start: number; duration: number; size: number; type: string }[] = [];
-    stub = await startStub((req) => {
-      const file = req.form!.get("file") as File;
+    stub.handle(async (req) => {
+      const file = (await formBody(req))!.get("file") as File;
       const m = /^part(\d+)-(\d+)-(\d+)\.mp3$/.exec(file.name);
       if (!m) return { status: 400, body: { error: { message: "bad name", type: "invalid_request_error" } } };
       const start = Number(m[2]) / 1000;
@@ -220,8 +136,8 @@ describe("OpenAI transcription contract", () => {
 
     const result = await provider({ maxUploadBytes }).transcribe(longAudio);
 
-    expect(stub.received.length).toBeGreaterThanOrEqual(2);
-    expect(stub.received.length).toBeLessThanOrEqual(4);
+    expect(stub.requests.length).toBeGreaterThanOrEqual(2);
+    expect(stub.requests.length).toBeLessThanOrEqual(4);
     for (const p of parts) {
       expect(p.type).toBe("audio/mpeg");
       expect(p.size).toBeLessThanOrEqual(maxUploadBytes);
@@ -231,7 +147,7 @@ describe("OpenAI transcription contract", () => {
       expect(parts[i]!.start).toBeLessThan(parts[i - 1]!.start + parts[i - 1]!.duration);
     }
     const returned = parts.length;
-    expect(returned).toBe(stub.received.length);
+    expect(returned).toBe(stub.requests.length);
     expect(result.words.map((w) => w.text)).toEqual(grid.map((w) => w.text));
     result.words.forEach((w, i) => {
       expect(w.start).toBeCloseTo(grid[i]!.start, 3);
@@ -241,36 +157,33 @@ describe("OpenAI transcription contract", () => {
   });
 
   it("retries a 429 (honouring Retry-After) and then succeeds", async () => {
-    stub = await startStub((_req, n) =>
-      n === 0
-        ? {
-            status: 429,
-            headers: { "retry-after": "1" },
-            body: { error: { message: "Rate limit reached for whisper-1", type: "requests", param: null, code: "rate_limit_exceeded" } },
-          }
-        : { status: 200, body: VERBOSE },
-    );
+    stub.queue({
+      status: 429,
+      headers: { "retry-after": "1" },
+      body: { error: { message: "Rate limit reached for whisper-1", type: "requests", param: null, code: "rate_limit_exceeded" } },
+    });
+    stub.handle(() => ({ status: 200, body: VERBOSE }));
     const started = Date.now();
     const result = await provider().transcribe(shortAudio);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
-    expect(stub.received).toHaveLength(2);
+    expect(stub.requests).toHaveLength(2);
     expect(result.words).toHaveLength(3);
   });
 
   it("gives up after maxRetries + 1 answers of 503 with a transient error", async () => {
-    stub = await startStub(() => ({
+    stub.handle(() => ({
       status: 503,
       headers: { "retry-after": "0" },
       body: { error: { message: "The engine is currently overloaded, please try again later", type: "server_error", param: null, code: null } },
     }));
-    const error = await caught(provider({ maxRetries: 2 }).transcribe(shortAudio));
-    expect(stub.received).toHaveLength(3);
+    const error = await caught(() => provider({ maxRetries: 2 }).transcribe(shortAudio));
+    expect(stub.requests).toHaveLength(3);
     expect(error.transient).toBe(true);
     expect(error.code).toBe("PROVIDER_UNAVAILABLE");
   });
 
   it("fails a 400 at once, permanently, with the vendor's message", async () => {
-    stub = await startStub(() => ({
+    stub.handle(() => ({
       status: 400,
       body: {
         error: {
@@ -281,15 +194,15 @@ describe("OpenAI transcription contract", () => {
         },
       },
     }));
-    const error = await caught(provider().transcribe(shortAudio));
-    expect(stub.received).toHaveLength(1);
+    const error = await caught(() => provider().transcribe(shortAudio));
+    expect(stub.requests).toHaveLength(1);
     expect(error.transient).toBe(false);
     expect(error.code).toBe("PROVIDER_REJECTED");
     expect(error.message).toContain("Invalid file format");
   });
 
   it("never puts the key in a 401 error", async () => {
-    stub = await startStub(() => ({
+    stub.handle(() => ({
       status: 401,
       body: {
         error: {
@@ -300,8 +213,8 @@ describe("OpenAI transcription contract", () => {
         },
       },
     }));
-    const error = await caught(provider().transcribe(shortAudio));
-    expect(stub.received).toHaveLength(1);
+    const error = await caught(() => provider().transcribe(shortAudio));
+    expect(stub.requests).toHaveLength(1);
     expect(error.transient).toBe(false);
     expect(error.message).not.toContain(KEY);
     expect(error.message).not.toContain("sk-test");
@@ -309,9 +222,23 @@ describe("OpenAI transcription contract", () => {
   });
 
   it("turns a timeout into a transient PROVIDER_TIMEOUT", async () => {
-    stub = await startStub(() => ({ status: 200, body: VERBOSE, delayMs: 3_000 }));
-    const error = await caught(provider({ timeoutMs: 300, maxRetries: 0 }).transcribe(shortAudio));
+    stub.handle(() => "hang");
+    const error = await caught(() => provider({ timeoutMs: 300, maxRetries: 0 }).transcribe(shortAudio));
     expect(error.code).toBe("PROVIDER_TIMEOUT");
     expect(error.transient).toBe(true);
+  });
+
+  it("leaves a timed-out request to the stage's retry (no retry here)", async () => {
+    stub.handle(() => "hang");
+    const error = await caught(() => provider({ timeoutMs: 300, maxRetries: 2 }).transcribe(shortAudio));
+    expect(error.code).toBe("PROVIDER_TIMEOUT");
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it("reports an answer that is not JSON as a transient PROVIDER_UNAVAILABLE, left to the stage's retry", async () => {
+    stub.handle(() => ({ status: 200, body: "<html>502 Bad Gateway</html>" }));
+    const error = await caught(() => provider({ maxRetries: 2 }).transcribe(shortAudio));
+    expect(error).toMatchObject({ code: "PROVIDER_UNAVAILABLE", transient: true });
+    expect(stub.requests).toHaveLength(1);
   });
 });

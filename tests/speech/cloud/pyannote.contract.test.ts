@@ -1,13 +1,18 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
-import path from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { fileUrl, runFfmpeg } from "@/lib/audio/ffmpeg";
+import { stat } from "node:fs/promises";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { StageError } from "@/lib/pipeline/errors";
 import { PyannoteProvider } from "@/lib/speech/cloud/pyannote";
 import type { DiarizationResult, PreparedAudio } from "@/lib/speech/types";
+import {
+  startStubServer,
+  thrown,
+  tonePreparedAudio,
+  type StubAnswer,
+  type StubHandler,
+  type StubRequest,
+  type StubResponse,
+  type StubServer,
+} from "./stub-server";
 
 /**
  * Contract tests for the pyannoteAI adapter against a local stub of the documented job API:
@@ -17,137 +22,82 @@ import type { DiarizationResult, PreparedAudio } from "@/lib/speech/types";
 
 const KEY = "pyannote-test-key-0123456789abcdefghij";
 
-interface Received {
-  method: string;
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-  json: unknown;
-}
-
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
-
-/** Stub of api.pyannote.ai plus its storage (the pre-signed URLs point back at it, under /storage/). */
-async function startStub(jobs: (req: Received, base: string) => Reply | undefined) {
-  const received: Received[] = [];
-  const uploads = new Map<string, number>(); // media url → bytes stored
-  const presigned = new Map<string, string>(); // storage path → media url
-  let base = "";
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks);
-      const url = new URL(req.url ?? "/", base);
-      let json: unknown = null;
-      if ((req.headers["content-type"] ?? "").startsWith("application/json")) json = JSON.parse(body.toString("utf8"));
-      const r: Received = { method: req.method ?? "", path: url.pathname, headers: req.headers, body, json };
-      received.push(r);
-      const send = (reply: Reply) => {
-        res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers });
-        res.end(reply.body === undefined ? "" : JSON.stringify(reply.body));
-      };
-      // Storage (S3-like): the signature is in the query string; an Authorization header is not expected.
-      if (url.pathname.startsWith("/storage/")) {
-        const media = presigned.get(url.pathname);
-        if (r.method !== "PUT" || !media || !url.searchParams.get("X-Amz-Signature")) return send({ status: 403 });
-        uploads.set(media, body.length);
-        res.writeHead(200, { etag: '"d41d8cd98f00b204e9800998ecf8427e"' });
-        return res.end();
-      }
-      if (req.headers.authorization !== `Bearer ${KEY}`) {
-        return send({ status: 401, body: { requestId: "0f9d6a1e-7c2b-4d0e-9a51-3b8e2f6c1d77", message: "Unauthorized" } });
-      }
-      if (r.method === "POST" && url.pathname === "/v1/media/input") {
-        const media = (json as { url?: string }).url ?? "";
-        if (!/^media:\/\/[a-zA-Z0-9\-_./]+$/.test(media)) {
-          return send({ status: 400, body: { message: "Invalid request", errors: [{ field: "url", message: "Invalid URL" }] } });
-        }
-        const storagePath = `/storage/${received.length}`;
-        presigned.set(storagePath, media);
-        return send({ status: 201, body: { url: `${base}${storagePath}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc123` } });
-      }
-      const reply = jobs(r, base);
-      return send(reply ?? { status: 404, body: { requestId: "x", message: "Not Found" } });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    baseUrl: base,
-    received,
-    uploads,
-    api: () => received.filter((r) => r.path.startsWith("/v1/")),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-let dir: string;
+let stub: StubServer;
 let call: PreparedAudio;
 let sample: PreparedAudio;
-let stub: Awaited<ReturnType<typeof startStub>> | undefined;
-
-async function makeWav(name: string, seconds: number): Promise<PreparedAudio> {
-  const wavPath = path.join(dir, name);
-  await runFfmpeg([
-    "-y",
-    "-f",
-    "lavfi",
-    "-i",
-    `sine=frequency=300:duration=${seconds}:sample_rate=16000`,
-    "-ac",
-    "1",
-    "-c:a",
-    "pcm_s16le",
-    "-map_metadata",
-    "-1",
-    fileUrl(wavPath),
-  ]);
-  return {
-    sourcePath: wavPath,
-    workDir: dir,
-    wavPath,
-    sampleRate: 16000,
-    durationSeconds: seconds,
-    channels: 1,
-    sourceSampleRate: 16000,
-    layout: "mono",
-    distinctChannels: false,
-    channelWavPaths: [],
-  };
-}
+let cleanups: (() => Promise<void>)[] = [];
+/** Media URL → bytes stored by the stub's storage (per test). */
+let uploads: Map<string, number>;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), "scryon-pyannote-contract-"));
-  call = await makeWav("call.wav", 5);
-  sample = await makeWav("sample.wav", 3);
+  stub = await startStubServer();
+  const c = await tonePreparedAudio(5, 300);
+  const s = await tonePreparedAudio(3, 300);
+  [call, sample] = [c.audio, s.audio];
+  cleanups = [c.cleanup, s.cleanup];
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await stub.close();
+  for (const cleanup of cleanups) await cleanup();
 });
 
-afterEach(async () => {
-  await stub?.close();
-  stub = undefined;
+beforeEach(() => {
+  stub.reset();
+  vendor(() => undefined);
 });
 
-function provider(extra: Partial<ConstructorParameters<typeof PyannoteProvider>[0]> = {}) {
-  return new PyannoteProvider({ apiKey: KEY, baseUrl: stub!.baseUrl, pollIntervalMs: 20, maxRetries: 1, ...extra });
+/** The JSON body a request carried (null when it is not JSON). */
+function json(req: StubRequest): unknown {
+  return (req.headers["content-type"] ?? "").startsWith("application/json") ? JSON.parse(req.body.toString("utf8")) : null;
 }
 
-async function caught(p: Promise<unknown>): Promise<StageError> {
-  try {
-    await p;
-  } catch (error) {
-    expect(error).toBeInstanceOf(StageError);
-    return error as StageError;
-  }
-  throw new Error("expected a rejection");
+/** The API calls the stub received (its storage aside). */
+function api(): StubRequest[] {
+  return stub.requests.filter((r) => r.path.startsWith("/v1/"));
+}
+
+/**
+ * Makes the stub act as api.pyannote.ai plus its storage (the pre-signed URLs point back at it, under
+ * /storage/); `jobs` answers the job endpoints (undefined: 404). Returns the handler (to queue it).
+ */
+function vendor(jobs: (req: StubRequest) => StubAnswer | undefined): StubHandler {
+  uploads = new Map();
+  const presigned = new Map<string, string>(); // storage path → media url
+  const handler: StubHandler = (req) => {
+    // Storage (S3-like): the signature is in the query string; an Authorization header is not expected.
+    if (req.path.startsWith("/storage/")) {
+      const media = presigned.get(req.path);
+      if (req.method !== "PUT" || !media || !req.query.get("X-Amz-Signature")) return { status: 403 };
+      uploads.set(media, req.body.length);
+      return { status: 200, headers: { etag: '"d41d8cd98f00b204e9800998ecf8427e"' } };
+    }
+    if (req.headers.authorization !== `Bearer ${KEY}`) {
+      return { status: 401, body: { requestId: "0f9d6a1e-7c2b-4d0e-9a51-3b8e2f6c1d77", message: "Unauthorized" } };
+    }
+    if (req.method === "POST" && req.path === "/v1/media/input") {
+      const media = (json(req) as { url?: string }).url ?? "";
+      if (!/^media:\/\/[a-zA-Z0-9\-_./]+$/.test(media)) {
+        return { status: 400, body: { message: "Invalid request", errors: [{ field: "url", message: "Invalid URL" }] } };
+      }
+      const storagePath = `/storage/${stub.requests.length}`;
+      presigned.set(storagePath, media);
+      return { status: 201, body: { url: `${stub.url}${storagePath}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=abc123` } };
+    }
+    return jobs(req) ?? { status: 404, body: { requestId: "x", message: "Not Found" } };
+  };
+  stub.handle(handler);
+  return handler;
+}
+
+function provider(extra: Partial<ConstructorParameters<typeof PyannoteProvider>[0]> = {}) {
+  return new PyannoteProvider({ apiKey: KEY, baseUrl: stub.url, pollIntervalMs: 20, maxRetries: 1, ...extra });
+}
+
+async function caught(run: () => Promise<unknown>): Promise<StageError> {
+  const error = await thrown(run);
+  expect(error).toBeInstanceOf(StageError);
+  return error as StageError;
 }
 
 const JOB_ID = "3c8a89a5-dcc6-4edb-a75d-ffd64739674d";
@@ -156,7 +106,7 @@ const times = { createdAt: "2026-11-28T10:00:00.000Z", updatedAt: "2026-11-28T10
 /** Job endpoints: `submitPath` creates the job; the first GET says running, then `final`. */
 function jobApi(submitPath: string, final: { status: string; output?: unknown }) {
   let polls = 0;
-  return (req: Received): Reply | undefined => {
+  return (req: StubRequest): StubResponse | undefined => {
     if (req.method === "POST" && req.path === submitPath) return { status: 200, body: { jobId: JOB_ID, status: "created" } };
     if (req.method === "GET" && req.path === `/v1/jobs/${JOB_ID}`) {
       polls++;
@@ -169,7 +119,7 @@ function jobApi(submitPath: string, final: { status: string; output?: unknown })
 
 describe("pyannoteAI contract", () => {
   it("uploads to media://, submits /v1/diarize, polls the job and maps the segments", async () => {
-    stub = await startStub(
+    vendor(
       jobApi("/v1/diarize", {
         status: "succeeded",
         output: {
@@ -183,22 +133,22 @@ describe("pyannoteAI contract", () => {
     );
     const result = await provider().diarize(call, { numSpeakers: 2 });
 
-    const api = stub.api();
-    expect(api.map((r) => `${r.method} ${r.path}`)).toEqual([
+    const calls = api();
+    expect(calls.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /v1/media/input",
       "POST /v1/diarize",
       `GET /v1/jobs/${JOB_ID}`,
       `GET /v1/jobs/${JOB_ID}`,
     ]);
-    for (const r of api) expect(r.headers.authorization).toBe(`Bearer ${KEY}`);
-    const media = (api[0]!.json as { url: string }).url;
+    for (const r of calls) expect(r.headers.authorization).toBe(`Bearer ${KEY}`);
+    const media = (json(calls[0]!) as { url: string }).url;
     expect(media).toMatch(/^media:\/\/[a-zA-Z0-9\-_./]+$/);
-    expect(api[0]!.headers["content-type"]).toMatch(/^application\/json/);
-    expect(api[1]!.json).toEqual({ url: media, numSpeakers: 2 });
+    expect(calls[0]!.headers["content-type"]).toMatch(/^application\/json/);
+    expect(json(calls[1]!)).toEqual({ url: media, numSpeakers: 2 });
 
-    const put = stub.received.find((r) => r.method === "PUT")!;
+    const put = stub.requests.find((r) => r.method === "PUT")!;
     expect(put.headers.authorization).toBeUndefined(); // the key never goes to the storage URL
-    expect(stub.uploads.get(media)).toBe((await stat(call.wavPath)).size);
+    expect(uploads.get(media)).toBe((await stat(call.wavPath)).size);
 
     expect(result).toEqual({
       speakers: [
@@ -214,13 +164,13 @@ describe("pyannoteAI contract", () => {
   });
 
   it("a failed job is a permanent error with the vendor's sanitised message", async () => {
-    stub = await startStub(
+    vendor(
       jobApi("/v1/diarize", {
         status: "failed",
         output: { error: "Could not decode audio file at /var/tmp/jobs/abc.wav", diarization: [] },
       }),
     );
-    const error = await caught(provider().diarize(call));
+    const error = await caught(() => provider().diarize(call));
     expect(error.transient).toBe(false);
     expect(error.code).toBe("PROVIDER_REJECTED");
     expect(error.message).toContain("Could not decode audio file");
@@ -228,12 +178,12 @@ describe("pyannoteAI contract", () => {
   });
 
   it("a job that never finishes is a transient PROVIDER_TIMEOUT", async () => {
-    stub = await startStub((req) => {
+    vendor((req) => {
       if (req.method === "POST" && req.path === "/v1/diarize") return { status: 200, body: { jobId: JOB_ID, status: "created" } };
       if (req.method === "GET") return { status: 200, body: { jobId: JOB_ID, status: "running", ...times } };
       return undefined;
     });
-    const error = await caught(provider({ pollTimeoutMs: 150 }).diarize(call));
+    const error = await caught(() => provider({ pollTimeoutMs: 150 }).diarize(call));
     expect(error.code).toBe("PROVIDER_TIMEOUT");
     expect(error.transient).toBe(true);
   });
@@ -244,13 +194,13 @@ describe("pyannoteAI contract", () => {
     let enrolls = 0;
     let identifyBody: unknown;
     let lastKind = "";
-    stub = await startStub((req) => {
+    vendor((req) => {
       if (req.method === "POST" && req.path === "/v1/voiceprint") {
         lastKind = `vp${enrolls++}`;
         return { status: 200, body: { jobId: `${lastKind}-job`, status: "created" } };
       }
       if (req.method === "POST" && req.path === "/v1/identify") {
-        identifyBody = req.json;
+        identifyBody = json(req);
         return { status: 200, body: { jobId: "identify-job", status: "created" } };
       }
       if (req.method === "GET" && req.path === "/v1/jobs/vp0-job") {
@@ -288,8 +238,8 @@ describe("pyannoteAI contract", () => {
     const p = provider();
     const { embedding } = await p.enroll(sample);
     expect(embedding).toMatchObject({ provider: "pyannote", model: "precision-2", version: p.modelVersion, voiceprint: ALICE_VP });
-    const vpReq = stub.api().find((r) => r.path === "/v1/voiceprint")!;
-    expect(vpReq.json).toEqual({ url: expect.stringMatching(/^media:\/\//), model: "precision-2" });
+    const vpReq = api().find((r) => r.path === "/v1/voiceprint")!;
+    expect(json(vpReq)).toEqual({ url: expect.stringMatching(/^media:\/\//), model: "precision-2" });
 
     // Our diarization labels the speakers the other way round: S1 talks in the middle.
     const ours: DiarizationResult = {
@@ -327,28 +277,71 @@ describe("pyannoteAI contract", () => {
   });
 
   it("never puts the key in an error message", async () => {
-    const cases: Reply[] = [
+    const cases: StubResponse[] = [
       { status: 400, body: { message: `Invalid request for token ${KEY}`, errors: [{ field: "url", message: `bad ${KEY}` }] } },
       { status: 401, body: { requestId: "r1", message: `Invalid API key ${KEY}` } },
       { status: 402, body: { requestId: "r2", message: "Subscription is required" } },
       { status: 500, body: { requestId: "r3", message: `Internal error (${KEY})` } },
     ];
     for (const reply of cases) {
-      stub = await startStub((req) => (req.path === "/v1/diarize" ? reply : undefined));
-      const error = await caught(provider({ maxRetries: 0 }).diarize(call));
+      stub.reset();
+      vendor((req) => (req.path === "/v1/diarize" ? reply : undefined));
+      const error = await caught(() => provider({ maxRetries: 0 }).diarize(call));
       expect(error.message).not.toContain(KEY);
-      expect(error.transient).toBe(reply.status >= 500);
-      await stub.close();
-      stub = undefined;
+      expect(error.transient).toBe(reply.status! >= 500);
     }
     // A failed job whose error text echoes the key.
-    stub = await startStub(jobApi("/v1/diarize", { status: "failed", output: { error: `Rejected key ${KEY}` } }));
-    const error = await caught(provider().diarize(call));
+    vendor(jobApi("/v1/diarize", { status: "failed", output: { error: `Rejected key ${KEY}` } }));
+    const error = await caught(() => provider().diarize(call));
     expect(error.message).not.toContain(KEY);
     // A wrong key (the stub answers 401 for anything but the right Bearer token).
-    const wrong = new PyannoteProvider({ apiKey: "another-secret-key-987654321", baseUrl: stub.baseUrl, maxRetries: 0 });
-    const auth = await caught(wrong.diarize(call));
+    const wrong = new PyannoteProvider({ apiKey: "another-secret-key-987654321", baseUrl: stub.url, maxRetries: 0 });
+    const auth = await caught(() => wrong.diarize(call));
     expect(auth.transient).toBe(false);
     expect(auth.message).not.toContain("another-secret-key");
+  });
+
+  it("retries a 429 (honouring Retry-After) and 5xx answers of the API and of its storage", async () => {
+    const diarization = [{ speaker: "SPEAKER_00", start: 0, end: 1 }];
+    const pass = vendor(jobApi("/v1/diarize", { status: "succeeded", output: { diarization } }));
+    stub.queue(
+      { status: 429, headers: { "retry-after": "1" }, body: { requestId: "r1", message: "Too many requests" } }, // media/input
+      pass,
+      { status: 503, headers: { "retry-after": "0" } }, // storage PUT
+      pass,
+      pass, // diarize
+      { status: 502, headers: { "retry-after": "0" }, body: { requestId: "r2", message: "Bad gateway" } }, // first poll
+    );
+    const started = Date.now();
+    const result = await provider({ maxRetries: 1 }).diarize(call);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(stub.requests.map((r) => `${r.method} ${r.path.replace(/^\/storage\/.*/, "/storage")}`)).toEqual([
+      "POST /v1/media/input",
+      "POST /v1/media/input",
+      "PUT /storage",
+      "PUT /storage",
+      "POST /v1/diarize",
+      `GET /v1/jobs/${JOB_ID}`,
+      `GET /v1/jobs/${JOB_ID}`,
+      `GET /v1/jobs/${JOB_ID}`,
+    ]);
+    expect([...uploads.values()]).toEqual([(await stat(call.wavPath)).size]);
+    expect(result.segments).toEqual([{ speaker: "S1", start: 0, end: 1 }]);
+  });
+
+  it("fails a 4xx at once, permanently, with the vendor's message", async () => {
+    const invalid = { message: "Invalid request", errors: [{ field: "numSpeakers", message: "Too big" }] };
+    vendor((req) => (req.path === "/v1/diarize" ? { status: 400, body: invalid } : undefined));
+    const error = await caught(() => provider({ maxRetries: 2 }).diarize(call, { numSpeakers: 99 }));
+    expect(error).toMatchObject({ code: "PROVIDER_REJECTED", transient: false });
+    expect(error.message).toContain("Invalid request (numSpeakers: Too big)");
+    expect(api().filter((r) => r.path === "/v1/diarize")).toHaveLength(1);
+  });
+
+  it("turns a request timeout into a transient PROVIDER_TIMEOUT, left to the stage's retry", async () => {
+    vendor((req) => (req.path === "/v1/diarize" ? "hang" : undefined));
+    const error = await caught(() => provider({ timeoutMs: 300, maxRetries: 2 }).diarize(call));
+    expect(error).toMatchObject({ code: "PROVIDER_TIMEOUT", transient: true });
+    expect(api().filter((r) => r.path === "/v1/diarize")).toHaveLength(1);
   });
 });

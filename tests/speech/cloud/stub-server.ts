@@ -130,6 +130,26 @@ export async function silentPreparedAudio(seconds = 1): Promise<{ audio: Prepare
   return { audio, cleanup: () => rm(workDir, { recursive: true, force: true }) };
 }
 
+/**
+ * As `silentPreparedAudio`, over a sine tone instead (amplitude 1/8 of full scale, as ffmpeg's `sine` source):
+ * for adapters that re-encode the audio.
+ */
+export async function tonePreparedAudio(seconds = 1, frequency = 440): Promise<{ audio: PreparedAudio; cleanup: () => Promise<void> }> {
+  const prepared = await silentPreparedAudio(seconds);
+  const frames = Math.round(seconds * 16000);
+  const samples = Buffer.alloc(frames * 2);
+  for (let i = 0; i < frames; i++) samples.writeInt16LE(Math.round(4096 * Math.sin((2 * Math.PI * frequency * i) / 16000)), i * 2);
+  await writeFile(prepared.audio.wavPath, Buffer.concat([wavHeader(frames, 16000), samples]));
+  return prepared;
+}
+
+/** The multipart form a recorded request carried (null when it is not `multipart/form-data`). */
+export async function formBody(req: StubRequest): Promise<FormData | null> {
+  const type = req.headers["content-type"] ?? "";
+  if (!type.startsWith("multipart/form-data")) return null;
+  return new Request("http://stub/", { method: "POST", headers: { "content-type": type }, body: new Uint8Array(req.body) }).formData();
+}
+
 /** Runs `fn` and returns what it threw (fails when it did not throw). */
 export async function thrown(fn: () => Promise<unknown>): Promise<unknown> {
   try {
