@@ -3,7 +3,7 @@ import { verifyInstalledModel } from "../models/discover";
 import type { PreparedAudio, TranscribedWord, TranscriptionOptions, TranscriptionProvider, TranscriptionResult } from "../types";
 import { resolveLocalConfig, verifySherpaRuntime, type LocalEngineOptions, type ResolvedLocalConfig } from "./config";
 import { childWav, runSherpaTask, type AsrPieceResult, type ChildWav } from "./sherpa-child";
-import { speechRegions, type SpeechRegion } from "./vad";
+import { speechRegions, transcriptionSources, type SpeechRegion } from "./vad";
 
 /**
  * Transcription with an installed sherpa-onnx Whisper or Moonshine model (docs/models.md), in a child process.
@@ -56,13 +56,7 @@ export class SherpaTranscriptionProvider implements TranscriptionProvider {
     await verifySherpaRuntime(this.config);
     await verifyInstalledModel(this.model);
     const regions = await speechRegions(audio, this.config, { signal: options.signal });
-    const sources: { wav: string; regions: SpeechRegion[]; speaker?: string }[] =
-      audio.distinctChannels && regions.channels
-        ? [
-            { wav: audio.channelWavPaths[0]!, regions: regions.channels[0], speaker: "S1" },
-            { wav: audio.channelWavPaths[1]!, regions: regions.channels[1], speaker: "S2" },
-          ]
-        : [{ wav: audio.wavPath, regions: regions.mono }];
+    const sources = transcriptionSources(audio, regions);
 
     const jobs: { piece: AsrPiece; wav: ChildWav; speaker?: string }[] = [];
     for (const source of sources) {

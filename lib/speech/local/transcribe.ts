@@ -4,7 +4,7 @@ import type { PreparedAudio, TranscribedWord, TranscriptionOptions, Transcriptio
 import { WavReader } from "../wav";
 import { runChild } from "./child";
 import { resolveLocalConfig, verifyPocketsphinx, type LocalEngineOptions, type ResolvedLocalConfig } from "./config";
-import { speechRegions, type SpeechRegion } from "./vad";
+import { speechRegions, transcriptionSources, type SpeechRegion } from "./vad";
 
 /**
  * Local transcription with Debian's pocketsphinx 0.8 (`pocketsphinx_continuous`), draft quality.
@@ -67,13 +67,7 @@ export class LocalTranscriptionProvider implements TranscriptionProvider {
   async transcribe(audio: PreparedAudio, options: TranscriptionOptions = {}): Promise<TranscriptionResult> {
     await verifyPocketsphinx(this.config);
     const regions = await speechRegions(audio, this.config, { signal: options.signal });
-    const sources: { wav: string; regions: SpeechRegion[]; speaker?: string }[] =
-      audio.distinctChannels && regions.channels
-        ? [
-            { wav: audio.channelWavPaths[0]!, regions: regions.channels[0], speaker: "S1" },
-            { wav: audio.channelWavPaths[1]!, regions: regions.channels[1], speaker: "S2" },
-          ]
-        : [{ wav: audio.wavPath, regions: regions.mono }];
+    const sources = transcriptionSources(audio, regions);
 
     const jobs: { wav: string; chunk: Chunk; speaker?: string; gain: number }[] = [];
     for (const source of sources) {

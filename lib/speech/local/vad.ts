@@ -164,6 +164,22 @@ export interface AudioSpeechRegions {
   channels?: [SpeechRegion[], SpeechRegion[]];
 }
 
+/** What a recogniser reads: each party's own channel of a per-side stereo call (speaker known), else the mix. */
+export interface TranscriptionSource {
+  wav: string;
+  regions: SpeechRegion[];
+  speaker?: string;
+}
+
+export function transcriptionSources(audio: PreparedAudio, regions: AudioSpeechRegions): TranscriptionSource[] {
+  return audio.distinctChannels && regions.channels
+    ? [
+        { wav: audio.channelWavPaths[0]!, regions: regions.channels[0], speaker: "S1" },
+        { wav: audio.channelWavPaths[1]!, regions: regions.channels[1], speaker: "S2" },
+      ]
+    : [{ wav: audio.wavPath, regions: regions.mono }];
+}
+
 const inflight = new Map<string, Promise<AudioSpeechRegions>>();
 const VAD_CACHE_VERSION = 2;
 
