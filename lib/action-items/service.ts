@@ -3,7 +3,6 @@ import type { Database } from "@/db";
 import {
   createManualActionItem,
   getActionItem,
-  listActionItems,
   updateActionItem,
   type ActionItemFilter,
   type ActionItemPatch,
@@ -104,6 +103,19 @@ export function todayIn(timeZone: string, now = new Date()): string {
   return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(now);
 }
 
+/** The inbox's filters (from the URL or the API's query) as the query's filter. */
+export function inboxFilter(
+  query: { status: "OPEN" | "DONE" | "SNOOZED" | "all"; owner: "me" | "all"; callId?: string | null | undefined; due: Parameters<typeof dueFilter>[0] },
+  today: string,
+): ActionItemFilter {
+  return {
+    status: query.status === "all" ? undefined : query.status,
+    mine: query.owner === "me",
+    callId: query.callId ?? undefined,
+    ...dueFilter(query.due, today),
+  };
+}
+
 /** The inbox's due filter as query bounds ("overdue" = before today, "week" = within 7 days). */
 export function dueFilter(due: "overdue" | "today" | "week" | "none" | "any", today: string): Pick<ActionItemFilter, "dueOnOrBefore" | "noDueDate"> {
   switch (due) {
@@ -120,4 +132,3 @@ export function dueFilter(due: "overdue" | "today" | "week" | "none" | "any", to
   }
 }
 
-export { listActionItems };

@@ -5,7 +5,7 @@ import { getDb } from "@/db";
 import { ACTION_ITEM_LIST_LIMIT, listActionItems } from "@/db/queries/action-items";
 import { listCalls } from "@/db/queries/calls";
 import { toActionItemJson } from "@/lib/action-items/serialize";
-import { dueFilter, todayIn } from "@/lib/action-items/service";
+import { inboxFilter, todayIn } from "@/lib/action-items/service";
 import { requirePageUser } from "@/lib/auth/session";
 import { loadEnv } from "@/lib/env";
 
@@ -24,15 +24,7 @@ export default async function ActionItemsPage({ searchParams }: { searchParams: 
   const db = await getDb();
   const today = todayIn(loadEnv().timeZone);
   const [rows, anyItem, calls] = await Promise.all([
-    listActionItems(db, {
-      userId: user.id,
-      filter: {
-        status: filters.status === "all" ? undefined : filters.status,
-        mine: filters.owner === "me",
-        callId: filters.callId ?? undefined,
-        ...dueFilter(filters.due, today),
-      },
-    }),
+    listActionItems(db, { userId: user.id, filter: inboxFilter(filters, today) }),
     listActionItems(db, { userId: user.id, filter: { limit: 1 } }),
     listCalls(db, { userId: user.id, limit: CALL_CHOICES, statuses: ["COMPLETED", "PROCESSING", "QUEUED", "FAILED"] }),
   ]);

@@ -1,10 +1,10 @@
 import { NextResponse } from "next/server";
 import { getDb } from "@/db";
-import { ACTION_ITEM_LIST_LIMIT } from "@/db/queries/action-items";
+import { ACTION_ITEM_LIST_LIMIT, listActionItems } from "@/db/queries/action-items";
 import { ACTION_ITEM_CONTENT_TYPES, actionItemsToCsv, actionItemsToIcs, exportFileName } from "@/lib/action-items/export";
 import { listActionItemsQuerySchema } from "@/lib/action-items/input";
 import { toActionItemJson } from "@/lib/action-items/serialize";
-import { dueFilter, listActionItems, todayIn } from "@/lib/action-items/service";
+import { inboxFilter, todayIn } from "@/lib/action-items/service";
 import { requireUser } from "@/lib/auth/session";
 import { loadEnv } from "@/lib/env";
 import { apiRoute } from "@/lib/http/api";
@@ -22,15 +22,7 @@ export const GET = apiRoute(async (request) => {
   const url = new URL(request.url);
   const query = listActionItemsQuerySchema.parse(Object.fromEntries(url.searchParams));
   const today = query.today ?? todayIn(loadEnv().timeZone);
-  const rows = await listActionItems(await getDb(), {
-    userId: user.id,
-    filter: {
-      status: query.status === "all" ? undefined : query.status,
-      mine: query.owner === "me",
-      callId: query.callId,
-      ...dueFilter(query.due, today),
-    },
-  });
+  const rows = await listActionItems(await getDb(), { userId: user.id, filter: inboxFilter(query, today) });
   const items = rows.map((row) => toActionItemJson(row.item, row.call));
   if (query.format === "json") {
     return NextResponse.json({ items, truncated: items.length >= ACTION_ITEM_LIST_LIMIT }, { headers: { "Cache-Control": "private, no-store" } });
