@@ -23,6 +23,9 @@ export default async function SignedInLayout({ children }: { children: React.Rea
               <span className="whitespace-nowrap">Action items</span>
             </NavLink>
             <NavLink href="/upload">Upload</NavLink>
+            <NavLink href="/voice-profile">
+              <span className="whitespace-nowrap">Voice profile</span>
+            </NavLink>
           </nav>
           <UserMenu name={user.displayName} email={user.email} />
         </div>

@@ -33,3 +33,18 @@ export function speakerEdits(speakers: readonly SpeakerLike[], names: Readonly<R
   for (const [speakerId, displayName] of renamed) requests.push({ speakerId, body: { displayName } });
   return requests;
 }
+
+/**
+ * How the speaker marked as the user got there, for the speaker editor: by the voiceprint (its score, 0–1),
+ * or by hand (a manual "this is me" stores confidence 1, lib/speakers/edit.ts). Null for other speakers.
+ */
+export function selfMarking(speaker: { role: SpeakerRole; confidence: number | null }): { by: "voiceprint"; score: number } | { by: "user" } | null {
+  if (speaker.role !== "SELF") return null;
+  if (speaker.confidence === null || speaker.confidence >= 1) return { by: "user" };
+  return { by: "voiceprint", score: speaker.confidence };
+}
+
+/** "Recognised by your voice profile (score 0.87)" / "Marked as you". */
+export function selfMarkingText(marking: NonNullable<ReturnType<typeof selfMarking>>): string {
+  return marking.by === "voiceprint" ? `Recognised by your voice profile (score ${marking.score.toFixed(2)})` : "Marked as you";
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { speakerEdits } from "@/components/action-items/speaker-model";
+import { selfMarking, selfMarkingText, speakerEdits } from "@/components/action-items/speaker-model";
 
 const speakers = [
   { id: "spk_0", role: "UNKNOWN" as const, displayName: null },
@@ -24,5 +24,17 @@ describe("speakerEdits", () => {
   });
   it("unmarks the user when none of the speakers is them", () => {
     expect(speakerEdits(speakers, { spk_0: "", spk_1: "Ann" }, null)).toEqual([{ speakerId: "spk_1", body: { isMe: false } }]);
+  });
+});
+
+describe("selfMarking", () => {
+  it("tells a voiceprint match (with its score) from a mark by hand", () => {
+    expect(selfMarking({ role: "SELF", confidence: 0.873 })).toEqual({ by: "voiceprint", score: 0.873 });
+    expect(selfMarkingText({ by: "voiceprint", score: 0.873 })).toBe("Recognised by your voice profile (score 0.87)");
+    expect(selfMarking({ role: "SELF", confidence: 1 })).toEqual({ by: "user" });
+    expect(selfMarking({ role: "SELF", confidence: null })).toEqual({ by: "user" });
+    expect(selfMarkingText({ by: "user" })).toBe("Marked as you");
+    expect(selfMarking({ role: "COUNTERPARTY", confidence: null })).toBeNull();
+    expect(selfMarking({ role: "UNKNOWN", confidence: 0.5 })).toBeNull();
   });
 });

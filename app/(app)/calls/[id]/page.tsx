@@ -11,11 +11,13 @@ import { ProcessingTimeline } from "@/components/calls/ProcessingTimeline";
 import { NowProvider } from "@/components/calls/RelativeTime";
 import { MediaSyncProvider } from "@/components/calls/media-sync";
 import { TranscriptView } from "@/components/calls/TranscriptView";
+import { VoiceConsentNotice } from "@/components/voice-profile/ConsentNotice";
 import { getDb } from "@/db";
 import { listCallActionItems } from "@/db/queries/action-items";
 import { getArtifact } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
 import { listCallEvents } from "@/db/queries/events";
+import { getVoiceProfile } from "@/db/queries/voice-profiles";
 import { toTimelineEvent } from "@/lib/calls/serialize";
 import { toActionItemJson } from "@/lib/action-items/serialize";
 import { todayIn } from "@/lib/action-items/service";
@@ -35,7 +37,7 @@ const loadCall = cache(async (id: string) => {
   const db = await getDb();
   const call = await getCall(db, { userId: user.id, callId: id });
   if (!call) return null;
-  const [audio, events, transcript, items, analysis] = await Promise.all([
+  const [audio, events, transcript, items, analysis, voiceProfile] = await Promise.all([
     getArtifact(db, { userId: user.id, callId: id, type: "TEMP_AUDIO" }),
     listCallEvents(db, { userId: user.id, callId: id }),
     loadJsonArtifact<NormalizedTranscript>({ db, storage: getStorage() }, { userId: user.id, callId: id, type: "NORMALIZED_TRANSCRIPT_JSON" }).catch((error: unknown) => {
@@ -48,6 +50,7 @@ const loadCall = cache(async (id: string) => {
       console.error(`call ${id}: could not load the analysis`, error);
       return null;
     }),
+    getVoiceProfile(db, { userId: user.id }),
   ]);
   const summary = analysis ? { text: analysis.summary, provider: analysis.provider, model: analysis.model, createdAt: analysis.createdAt } : null;
   // The analysis stage's latest event says whether its last run failed.
@@ -61,6 +64,8 @@ const loadCall = cache(async (id: string) => {
     transcript,
     actionItems: { summary, items: items.map((item) => toActionItemJson(item)) },
     analysisFailed,
+    // A profile consented under another version of the text is not used until the user consents again.
+    voiceNeedsConsent: voiceProfile !== null && voiceProfile.consentVersion !== loadEnv().voiceConsentVersion,
   };
 });
 
@@ -82,7 +87,7 @@ function serverToday(): string {
 export default async function CallPage({ params }: Props) {
   const loaded = await loadCall((await params).id);
   if (!loaded) notFound();
-  const { user, call, hasAudio, events, transcript, actionItems, analysisFailed } = loaded;
+  const { user, call, hasAudio, events, transcript, actionItems, analysisFailed, voiceNeedsConsent } = loaded;
   const json = toCallJson(call);
 
   return (
@@ -96,6 +101,7 @@ export default async function CallPage({ params }: Props) {
         </Link>
       </nav>
 
+      {voiceNeedsConsent ? <VoiceConsentNotice /> : null}
       <CallDetails call={json} />
 
       <MediaSyncProvider>
