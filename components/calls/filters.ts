@@ -1,4 +1,5 @@
 import type { CallDirection, CallStatus } from "@/db/schema";
+import { stripUnsafeText } from "@/lib/validation/input";
 
 /**
  * The call list's filters, shared by the /calls page (URL search params), its client components and
@@ -61,7 +62,7 @@ function values(value: SearchParamValue): string[] {
  */
 export function filtersFromSearchParams(params: Record<string, SearchParamValue>): CallFilters {
   const rawQuery = Array.isArray(params.q) ? params.q[0] : params.q;
-  const q = (rawQuery ?? "").trim().slice(0, MAX_QUERY_LENGTH);
+  const q = stripUnsafeText(rawQuery ?? "").trim().slice(0, MAX_QUERY_LENGTH);
   const statuses = [...new Set(values(params.status).map((s) => s.toUpperCase()).filter(isStatus))];
   const direction = values(params.direction).map((d) => d.toUpperCase()).find(isDirection) ?? null;
   return { q, statuses, direction };

@@ -2,6 +2,7 @@ import "server-only";
 import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import { callRecords, type CallDirection, type CallRecord, type CallStatus, type NewCallRecord } from "../schema";
+import { isStorableDate } from "@/lib/validation/input";
 import { isUuid } from "./ids";
 
 export type NewCall = Omit<NewCallRecord, "id" | "userId" | "status" | "createdAt" | "updatedAt" | "errorReason">;
@@ -111,7 +112,8 @@ export function decodeCallCursor(cursor: string): { createdAt: Date; id: string 
     const parsed: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === "string" && isUuid(parsed[1])) {
       const createdAt = new Date(parsed[0]);
-      if (!Number.isNaN(createdAt.getTime())) return { createdAt, id: parsed[1] };
+      // A well-formed cursor can still carry a date PostgreSQL refuses (year 0, ±8.64e15 ms).
+      if (isStorableDate(createdAt)) return { createdAt, id: parsed[1] };
     }
   } catch {
     // fall through

@@ -1,34 +1,23 @@
 import { z } from "zod";
 import type { ActionItemStatus } from "@/db/schema";
+import { safeDate, safeIsoDateTimeString, safeText } from "@/lib/validation/input";
 
 /** Validation shared by the API and the forms: what a user may set on an action item. */
 
 export const MAX_TITLE_LENGTH = 200;
 export const MAX_DESCRIPTION_LENGTH = 4000;
 
-const isRealDate = (value: string) => {
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
-};
+export const dueDateSchema = safeDate().nullable();
 
-export const dueDateSchema = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-12-04")
-  .refine(isRealDate, "must be a real calendar date")
-  .nullable();
-
-const titleSchema = z.preprocess(
-  (value) => (typeof value === "string" ? value.trim() : value),
-  z.string().min(1, "must not be empty").max(MAX_TITLE_LENGTH, `must be at most ${MAX_TITLE_LENGTH} characters`),
-);
+const titleSchema = safeText({ min: 1, max: MAX_TITLE_LENGTH });
 
 const descriptionSchema = z.preprocess(
   (value) => (typeof value === "string" ? value.trim() || null : value),
-  z.string().max(MAX_DESCRIPTION_LENGTH, `must be at most ${MAX_DESCRIPTION_LENGTH} characters`).nullable(),
+  safeText({ max: MAX_DESCRIPTION_LENGTH }).nullable(),
 );
 
 export const ownerSchema = z.union([
-  z.object({ speakerId: z.string().min(1).max(100) }).strict(),
+  z.object({ speakerId: safeText({ min: 1, max: 100 }) }).strict(),
   z.object({ me: z.literal(true) }).strict(),
   z.null(),
 ]);
@@ -57,7 +46,7 @@ export const patchActionItemSchema = z
     priority: prioritySchema.optional(),
     owner: ownerSchema.optional(),
     status: z.enum(["OPEN", "DONE", "SNOOZED"]).optional(),
-    snoozedUntil: z.iso.datetime({ offset: true, message: "must be a date and time (ISO 8601)" }).optional(),
+    snoozedUntil: safeIsoDateTimeString().optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -104,9 +93,10 @@ export function statusColumns(status: ActionItemStatus, snoozedUntil: string | u
 export const listActionItemsQuerySchema = z.object({
   status: z.enum(["OPEN", "DONE", "SNOOZED", "all"]).default("all"),
   owner: z.enum(["me", "all"]).default("all"),
-  callId: z.string().max(100).optional(),
+  callId: safeText({ max: 100 }).optional(),
   due: z.enum(["overdue", "today", "week", "none", "any"]).default("any"),
   /** The viewer's local date (YYYY-MM-DD) for "overdue/today/week"; the server's date in its zone when absent. */
-  today: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine(isRealDate).optional(),
+  // Room for the week the "week" filter adds (and the day "overdue" takes away).
+  today: safeDate({ marginDays: 8 }).optional(),
   format: z.enum(["json", "csv", "ics"]).default("json"),
 });

@@ -57,18 +57,21 @@ export function formatBytes(bytes: number): string {
 }
 
 export async function beginCall(db: Database, userId: string, metadata: CallMetadata, filename?: string | null): Promise<CallRecord> {
-  const call = await createCall(db, userId, {
-    title: metadata.title ?? titleFromFilename(filename),
-    contactName: metadata.contactName ?? null,
-    contactId: metadata.contactId ?? null,
-    phoneNumber: metadata.phoneNumber ?? null,
-    organization: metadata.organization ?? null,
-    direction: metadata.direction ?? "UNKNOWN",
-    ...(metadata.recordedAt ? { recordedAt: metadata.recordedAt } : {}),
+  // The row and the timeline's first event, both or neither.
+  return db.transaction(async (tx) => {
+    const call = await createCall(tx, userId, {
+      title: metadata.title ?? titleFromFilename(filename),
+      contactName: metadata.contactName ?? null,
+      contactId: metadata.contactId ?? null,
+      phoneNumber: metadata.phoneNumber ?? null,
+      organization: metadata.organization ?? null,
+      direction: metadata.direction ?? "UNKNOWN",
+      ...(metadata.recordedAt ? { recordedAt: metadata.recordedAt } : {}),
+    });
+    // The upload is the timeline's first stage.
+    await insertProcessingEvent(tx, { callId: call.id, userId, stage: "UPLOAD", status: "STARTED", provider: "scryon" });
+    return call;
   });
-  // The upload is the timeline's first stage.
-  await insertProcessingEvent(db, { callId: call.id, userId, stage: "UPLOAD", status: "STARTED", provider: "scryon" });
-  return call;
 }
 
 /**

@@ -1,10 +1,10 @@
 import { z } from "zod";
+import { optionalSafeText, safeDateTime, safeText } from "@/lib/validation/input";
 
-const optionalText = (max: number) =>
-  z.preprocess(
-    (value) => (typeof value === "string" ? value.trim() || null : value),
-    z.string().max(max, `must be at most ${max} characters`).nullable().optional(),
-  );
+const optionalText = optionalSafeText;
+
+/** The original file name a client sends (tus `filename`, the multipart part's name): only a title source. */
+export const uploadFilenameSchema = safeText({ max: 1000, trim: false }).nullable().optional();
 
 /** The metadata a user gives a call, as sent by the upload form, the API and tus Upload-Metadata. */
 export const callMetadataSchema = z.object({
@@ -24,10 +24,7 @@ export const callMetadataSchema = z.object({
   direction: z.enum(["INCOMING", "OUTGOING", "UNKNOWN"]).optional(),
   recordedAt: z.preprocess(
     (value) => (value === "" || value === null ? undefined : value),
-    z.coerce
-      .date({ message: "must be a date and time" })
-      .refine((date) => !Number.isNaN(date.getTime()), "must be a date and time")
-      .optional(),
+    safeDateTime().optional(),
   ),
 });
 

@@ -12,7 +12,7 @@ import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
 import { abandonUpload, beginCall, finishUpload, spoolToFile, tooLarge, type IngestDeps } from "./ingest";
 import { uploadSpoolDir } from "./lifecycle";
-import { callMetadataSchema } from "./metadata";
+import { callMetadataSchema, uploadFilenameSchema } from "./metadata";
 import { toCallJson } from "./serialize";
 
 // Room for the multipart envelope and metadata fields around the file itself.
@@ -44,13 +44,19 @@ export async function receiveMultipartUpload(request: Request, userId: string, d
   if (Number.isFinite(declaredLength) && declaredLength > deps.maxUploadBytes + ENVELOPE_BYTES) throw tooLarge(deps.maxUploadBytes);
   if (!request.body) throw new AppError("VALIDATION_FAILED", "The request has no body.");
 
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: { "content-type": contentType }, limits: { files: 1, fields: 20, fieldSize: 10_000, parts: 30 } });
+  } catch {
+    // busboy throws on a multipart type without a boundary (or with a malformed one) before reading anything.
+    throw new AppError("VALIDATION_FAILED", "The multipart/form-data Content-Type needs a boundary parameter.");
+  }
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  const parser = busboy({ headers: { "content-type": contentType }, limits: { files: 1, fields: 20, fieldSize: 10_000, parts: 30 } });
   const fields: Record<string, string> = {};
 
   /** Metadata sent before the file is checked before anything is created; a failed spool cleans up after itself. */
   async function spoolFilePart(stream: Readable, filename: string | undefined): Promise<SpooledFile> {
-    const call = await beginCall(deps.db, userId, callMetadataSchema.parse(fields), filename);
+    const call = await beginCall(deps.db, userId, callMetadataSchema.parse(fields), uploadFilenameSchema.parse(filename ?? null));
     const filePath = path.join(spoolDir, `${call.id}.part`);
     try {
       await spoolToFile(stream, { filePath, maxBytes: deps.maxUploadBytes });

@@ -2,6 +2,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { InvalidCursorError } from "@/db/queries/calls";
+import { isDataException, isDatabaseUnavailable, sqlStateOf } from "./db-errors";
 import { AppError } from "./errors";
 
 export interface ApiErrorBody {
@@ -25,6 +26,16 @@ export function toAppError(error: unknown): AppError {
     );
   }
   if (error instanceof InvalidCursorError) return new AppError("INVALID_CURSOR", error.message);
+  // The safety net behind the edge validation (lib/validation/input.ts): a value PostgreSQL refuses is the
+  // caller's mistake, answered 400 without the SQL, the parameters or any id.
+  if (isDataException(error)) {
+    console.warn(`[api] database refused a value (SQLSTATE ${sqlStateOf(error)})`);
+    return new AppError("VALIDATION_FAILED", "A value in the request cannot be stored.");
+  }
+  if (isDatabaseUnavailable(error)) {
+    console.error("[api] database unavailable", sqlStateOf(error) ?? (error as { code?: unknown })?.code);
+    return new AppError("SERVICE_UNAVAILABLE", "The database is not reachable right now. Nothing was lost; try again shortly.");
+  }
   console.error("[api] unexpected error", error);
   return new AppError("INTERNAL", "Something went wrong on our side. Nothing was lost; try again.");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { safeText } from "@/lib/validation/input";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 
 export interface SpeakerEdit {
@@ -11,7 +12,7 @@ export interface SpeakerEdit {
 export const MAX_SPEAKER_NAME_LENGTH = 80;
 
 const speakerEditFields = z.object({
-  displayName: z.string().max(MAX_SPEAKER_NAME_LENGTH, `must be at most ${MAX_SPEAKER_NAME_LENGTH} characters`).nullable().optional(),
+  displayName: safeText({ max: MAX_SPEAKER_NAME_LENGTH }).nullable().optional(),
   isMe: z.boolean().optional(),
 });
 const saysSomething = (value: { displayName?: string | null | undefined; isMe?: boolean | undefined }) => value.displayName !== undefined || value.isMe !== undefined;
@@ -20,7 +21,7 @@ const saysSomething = (value: { displayName?: string | null | undefined; isMe?: 
 export const speakerEditSchema = speakerEditFields.strict().refine(saysSomething, "Give a displayName or isMe.");
 /** One edit of a batch: the same, naming its speaker. */
 export const speakerBatchEditSchema = speakerEditFields
-  .extend({ speakerId: z.string().min(1).max(100) })
+  .extend({ speakerId: safeText({ min: 1, max: 100 }) })
   .strict()
   .refine(saysSomething, "Give a displayName or isMe.");
 

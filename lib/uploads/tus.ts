@@ -5,9 +5,10 @@ import { FileStore } from "@tus/file-store";
 import { Server } from "@tus/server";
 import type { Database } from "@/db";
 import { getArtifact } from "@/db/queries/artifacts";
+import { isUuid } from "@/db/queries/ids";
 import { findUploadingCall, getCall, touchUploadingCall } from "@/db/queries/calls";
 import { abandonUpload, beginCall, finishUpload, tooLarge, type IngestDeps } from "@/lib/calls/ingest";
-import { callMetadataSchema } from "@/lib/calls/metadata";
+import { callMetadataSchema, uploadFilenameSchema } from "@/lib/calls/metadata";
 import { toAppError } from "@/lib/http/api";
 import { AppError } from "@/lib/http/errors";
 import type { ObjectStorage } from "@/lib/storage";
@@ -76,6 +77,65 @@ function tusError(error: AppError) {
   return { status_code: error.status, body: JSON.stringify({ error: { code: error.code, message: error.message } }) };
 }
 
+const isTusError = (error: unknown): error is ReturnType<typeof tusError> =>
+  typeof error === "object" && error !== null && typeof (error as { status_code?: unknown }).status_code === "number";
+
+/** Runs a hook; anything it throws that is not already a tus answer becomes one (never SQL or a stack). */
+async function hook<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isTusError(error)) throw error;
+    throw tusError(toAppError(error));
+  }
+}
+
+// The API's error codes for the statuses @tus/server answers by itself.
+const TUS_STATUS_CODES: Record<number, string> = {
+  400: "VALIDATION_FAILED",
+  403: "FORBIDDEN",
+  404: "NOT_FOUND",
+  405: "METHOD_NOT_ALLOWED",
+  409: "CONFLICT",
+  410: "NOT_FOUND",
+  412: "UNSUPPORTED_TUS_VERSION",
+  413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
+  460: "CHECKSUM_MISMATCH",
+};
+
+/**
+ * tus protocol errors in the API's JSON envelope, keeping the headers the protocol requires (Tus-Resumable,
+ * Tus-Version on 412, Upload-Offset, …). @tus/server's own messages are fixed strings; anything 5xx is
+ * replaced by the generic message, so no SQL, stack or id can leave through it.
+ */
+export async function tusErrorAsJson(response: Response): Promise<Response> {
+  if (response.status < 400) return response;
+  const text = await response.text();
+  try {
+    const parsed = JSON.parse(text) as { error?: { code?: unknown } };
+    if (typeof parsed?.error?.code === "string") return rebuild(response, text);
+  } catch {
+    // plain text from @tus/server
+  }
+  const internal = response.status >= 500;
+  if (internal) console.error(`[uploads] tus answered ${response.status}`);
+  const body = {
+    error: {
+      code: internal ? "INTERNAL" : (TUS_STATUS_CODES[response.status] ?? "VALIDATION_FAILED"),
+      message: internal ? "Something went wrong on our side. Nothing was lost; try again." : text.trim().slice(0, 200) || "The upload request was refused.",
+    },
+  };
+  return rebuild(response, JSON.stringify(body));
+}
+
+function rebuild(response: Response, body: string): Response {
+  const headers = new Headers(response.headers);
+  headers.delete("content-length");
+  headers.set("content-type", "application/json");
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
+}
+
 const stores = globalThis as unknown as { __scryonTusStores?: Map<string, FileStore> };
 
 function fileStore(directory: string): FileStore {
@@ -105,22 +165,26 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
     maxSize: deps.maxUploadBytes,
     relativeLocation: true,
     exposedHeaders: [CALL_ID_HEADER],
-    async namingFunction(request, metadata) {
-      const declared = Number(request.headers.get("upload-length"));
-      if (Number.isFinite(declared) && declared > deps.maxUploadBytes) throw tusError(tooLarge(deps.maxUploadBytes));
-      const parsed = callMetadataSchema.safeParse(
-        Object.fromEntries(Object.entries(metadata ?? {}).filter(([, value]) => value != null && value !== "")),
-      );
-      if (!parsed.success) throw tusError(toAppError(parsed.error));
-      const call = await beginCall(db, userId, parsed.data, metadata?.filename ?? null);
-      return call.id;
-    },
-    async onIncomingRequest(_request, uploadId) {
-      // Ownership check on every request, and a heartbeat so a slow upload is not taken for abandoned.
-      if (!(await touchUploadingCall(db, { userId, callId: uploadId }))) {
-        throw tusError(new AppError("NOT_FOUND", "This upload does not exist or has already finished."));
-      }
-    },
+    namingFunction: (request, metadata) =>
+      hook(async () => {
+        const declared = Number(request.headers.get("upload-length"));
+        if (Number.isFinite(declared) && declared > deps.maxUploadBytes) throw tusError(tooLarge(deps.maxUploadBytes));
+        const fields = Object.fromEntries(Object.entries(metadata ?? {}).filter(([, value]) => value != null && value !== ""));
+        const parsed = callMetadataSchema.safeParse(fields);
+        if (!parsed.success) throw tusError(toAppError(parsed.error));
+        const filename = uploadFilenameSchema.safeParse(metadata?.filename ?? null);
+        if (!filename.success) throw tusError(toAppError(filename.error));
+        const call = await beginCall(db, userId, parsed.data, filename.data ?? null);
+        created = call.id;
+        return call.id;
+      }),
+    onIncomingRequest: (_request, uploadId) =>
+      hook(async () => {
+        // Ownership check on every request, and a heartbeat so a slow upload is not taken for abandoned.
+        if (!(await touchUploadingCall(db, { userId, callId: uploadId }))) {
+          throw tusError(new AppError("NOT_FOUND", "This upload does not exist or has already finished."));
+        }
+      }),
     async onUploadFinish(_request, upload) {
       const filePath = path.join(directory, upload.id);
       try {
@@ -136,6 +200,16 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
     },
   });
 
+  /** An upload refused for good: its call row, spool file and metadata file go. */
+  const discard = async (callId: string) => {
+    const filePath = path.join(directory, callId);
+    await abandonUpload({ db, storage }, { userId, callId, filePath });
+    await fs.rm(`${filePath}.json`, { force: true });
+  };
+
+  // The id namingFunction created during this request (one server per request).
+  let created: string | null = null;
+
   return {
     async handle(request: Request): Promise<Response> {
       const finished = await answerForFinishedUpload(db, userId, request);
@@ -145,7 +219,12 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
       if (request.method === "DELETE" && response.status === 204) {
         await abandonUpload({ db, storage }, { userId, callId: uploadIdOf(request) });
       }
-      return response;
+      // A creation that was refused (e.g. creation-with-upload over the length) leaves nothing.
+      if (request.method === "POST" && response.status >= 400 && created) await discard(created);
+      // Over a size limit (the declared length, a deferred length, or more bytes than declared): the upload
+      // can never complete as sent, so it goes. A 409 (offset conflict) keeps it: the client resumes with HEAD.
+      if (request.method === "PATCH" && response.status === 413 && isUuid(uploadIdOf(request))) await discard(uploadIdOf(request));
+      return tusErrorAsJson(response);
     },
   };
 }

@@ -8,6 +8,7 @@ import { handleMultipartUpload } from "@/lib/calls/multipart-upload";
 import { processingIds, toCallListJson } from "@/lib/calls/serialize";
 import { latestStages } from "@/db/queries/events";
 import { apiRoute } from "@/lib/http/api";
+import { safeText } from "@/lib/validation/input";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
@@ -16,9 +17,9 @@ export const dynamic = "force-dynamic";
 const absentIfEmpty = (value: unknown) => (value === "" ? undefined : value);
 
 const listQuerySchema = z.object({
-  cursor: z.preprocess(absentIfEmpty, z.string().max(500).optional()),
+  cursor: z.preprocess(absentIfEmpty, safeText({ max: 500 }).optional()),
   limit: z.preprocess(absentIfEmpty, z.coerce.number().int().min(1).max(100).optional()),
-  q: z.preprocess(absentIfEmpty, z.string().max(MAX_QUERY_LENGTH).optional()),
+  q: z.preprocess(absentIfEmpty, safeText({ max: MAX_QUERY_LENGTH, trim: false }).optional()),
   // A comma list (`status=QUEUED,PROCESSING`) or the parameter repeated; duplicates are harmless.
   status: z.preprocess(
     (value) => (value === "" ? undefined : typeof value === "string" ? value.split(",").map((s) => s.trim()) : value),
