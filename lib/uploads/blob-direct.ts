@@ -18,7 +18,8 @@ import {
   tooLarge,
   type IngestDeps,
 } from "@/lib/calls/ingest";
-import { callMetadataSchema } from "@/lib/calls/metadata";
+import { callMetadataSchema, uploadFilenameSchema } from "@/lib/calls/metadata";
+import { safeText } from "@/lib/validation/input";
 import { loadEnv } from "@/lib/env";
 import { toAppError } from "@/lib/http/api";
 import { AppError, notFound } from "@/lib/http/errors";
@@ -121,7 +122,7 @@ export async function loadBlobDirectDeps(): Promise<BlobDirectDeps> {
 const callIdSchema = z.string().refine(isUuid, "must be a call id");
 
 export const beginDirectUploadSchema = callMetadataSchema.extend({
-  filename: z.string().max(1000).nullable().optional(),
+  filename: uploadFilenameSchema,
   size: z.number().int("must be a whole number of bytes").nonnegative(),
   extension: z.enum(AUDIO_EXTENSIONS, { message: "must be the extension of a recognised audio format" }),
 });
@@ -129,7 +130,7 @@ export const beginDirectUploadSchema = callMetadataSchema.extend({
 export const completeDirectUploadSchema = z.object({
   callId: callIdSchema,
   size: z.number().int("must be a whole number of bytes").nonnegative(),
-  pathname: z.string().min(1).max(1000),
+  pathname: safeText({ min: 1, max: 1000, trim: false }),
 });
 
 /** Step 1: checks what the browser declared and creates the call in UPLOADING. */

@@ -14,6 +14,20 @@ describe("safeCallbackPath", () => {
     ["javascript:alert(1)", "/calls"],
     [undefined, "/calls"],
     [["/a", "/b"], "/calls"],
+    // issue 14: a tab (decoded %09) passes a prefix check and browsers drop it → //evil.example
+    ["/\t/evil.example", "/calls"],
+    ["/\r\n/evil.example", "/calls"],
+    ["/calls\r\nSet-Cookie: x=1", "/calls"],
+    ["/\n/evil.example", "/calls"],
+    ["\t//evil.example", "/calls"],
+    ["/%09/evil.example", "/%09/evil.example"], // still encoded: a path on this site, browsers keep it
+    ["/\\/evil.example", "/calls"],
+    ["///evil.example", "/calls"],
+    ["/\u0000/evil", "/calls"],
+    ["/calls/../../x", "/x"],
+    ["/calls#frag", "/calls#frag"],
+    ["", "/calls"],
+    ["/" + "a".repeat(3000), "/calls"],
   ])("%j → %s", (input, expected) => {
     expect(safeCallbackPath(input)).toBe(expected);
   });
