@@ -4,6 +4,8 @@ import { STALE_UPLOAD_AFTER_MS } from "@/lib/calls/upload-sweeper";
 import { loadEnv } from "@/lib/env";
 import { getPipelineDeps } from "@/lib/pipeline/deps";
 import { getInngest } from "../client";
+import { createApplyVoiceProfileFunction } from "./apply-voice-profile";
+import { createEnrollVoiceFunction } from "./enroll-voice";
 import { createProcessCallFunction } from "./process-call";
 import { createSweepFunction } from "./sweep";
 
@@ -13,6 +15,8 @@ let functions: InngestFunction.Any[] | null = null;
 export function getFunctions(): InngestFunction.Any[] {
   functions ??= [
     createProcessCallFunction(getInngest(), getPipelineDeps),
+    createEnrollVoiceFunction(getInngest(), getPipelineDeps),
+    createApplyVoiceProfileFunction(getInngest(), getPipelineDeps),
     createSweepFunction(getInngest(), getPipelineDeps, () => {
       const env = loadEnv();
       return {

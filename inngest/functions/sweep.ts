@@ -3,7 +3,7 @@ import { cleanupStaleUploads } from "@/lib/calls/lifecycle";
 import { sweep, type SweepOptions } from "@/lib/pipeline/sweeper";
 import type { PipelineDeps } from "@/lib/pipeline/stages";
 
-/** Every 10 minutes: stalled calls, event retention, audio retention, abandoned uploads. */
+/** Every 10 minutes: stalled calls, event retention, audio retention, orphan voice samples, abandoned uploads. */
 export function createSweepFunction(
   client: Inngest.Any,
   getDeps: () => Promise<PipelineDeps>,

@@ -4,6 +4,7 @@ import { wakeSnoozedActionItems } from "@/db/queries/action-items";
 import { listCallEvents, deleteEventsOlderThan, insertProcessingEvent } from "@/db/queries/events";
 import { deleteArtifactById, listExpiredAudio, listStalledCalls } from "@/db/queries/sweeper";
 import type { ObjectStorage } from "@/lib/storage";
+import { sweepVoiceSamples } from "@/lib/voice-profile/sweep";
 import { failProcessing } from "./stages";
 
 export interface SweepOptions {
@@ -22,18 +23,23 @@ export interface SweepResult {
   audioExpired: number;
   /** Snoozed action items whose time came: OPEN again. */
   itemsWoken: number;
+  /** Raw voice samples a crashed enrollment left behind, deleted. */
+  voiceSamplesDeleted: number;
+  /** Enrollments RUNNING for too long, ended as FAILED (STALLED). */
+  voiceEnrollmentsStalled: number;
 }
 
 /**
  * The retention sweep: calls stuck in PROCESSING become FAILED (STALLED) with the stage that stopped marked
  * on their timeline; old processing events are deleted; original audio past its retention is deleted
  * (object, then row) and the call page says it expired; snoozed action items whose time came are OPEN again
- * (reads wake them too, so the inbox never waits for the sweep).
+ * (reads wake them too, so the inbox never waits for the sweep); voice samples a crashed enrollment left
+ * behind are deleted (`lib/voice-profile/sweep.ts`).
  */
-export async function sweep(deps: { db: Database; storage: ObjectStorage }, options: SweepOptions): Promise<SweepResult> {
+export async function sweep(deps: { db: Database; storage: ObjectStorage; workRoot?: string }, options: SweepOptions): Promise<SweepResult> {
   const batchSize = options.batchSize ?? 200;
   const maxBatches = options.maxBatches ?? 10;
-  const result: SweepResult = { stalled: 0, eventsDeleted: 0, audioExpired: 0, itemsWoken: 0 };
+  const result: SweepResult = { stalled: 0, eventsDeleted: 0, audioExpired: 0, itemsWoken: 0, voiceSamplesDeleted: 0, voiceEnrollmentsStalled: 0 };
   result.itemsWoken = await wakeSnoozedActionItems(deps.db, { now: options.now });
 
   const stalled = await listStalledCalls(deps.db, { before: new Date(options.now.getTime() - options.stallAfterMs), limit: batchSize });
@@ -71,5 +77,9 @@ export async function sweep(deps: { db: Database; storage: ObjectStorage }, opti
       if (expired.length < batchSize) break;
     }
   }
+
+  const voice = await sweepVoiceSamples(deps, { now: options.now, batchSize, maxBatches });
+  result.voiceSamplesDeleted = voice.samplesDeleted;
+  result.voiceEnrollmentsStalled = voice.enrollmentsStalled;
   return result;
 }

@@ -4,6 +4,7 @@ import { renameActionItemOwner } from "@/db/queries/action-items";
 import { getArtifact, updateArtifactSize } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
 import { getUserById } from "@/db/queries/users";
+import type { CallArtifact } from "@/db/schema";
 import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
 import type { ObjectStorage } from "@/lib/storage";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
@@ -43,14 +44,27 @@ export async function updateCallSpeakers(
     updated = next;
   }
 
-  const stored = await deps.storage.put(artifact.storageKey, JSON.stringify(updated), { contentType: "application/json" });
+  updated = { ...updated, speakersEditedAt: new Date().toISOString() };
+  await saveSpeakerChanges(deps, { callId, artifact, before: transcript, after: updated });
+  return { ok: true, speakers: updated.speakers };
+}
+
+/**
+ * Writes a call's transcript with changed speakers over the stored one, then moves the owner of every action
+ * item a changed speaker owns to its new name and role (one transaction). Used by speaker edits and by the
+ * voice profile's "find me in my earlier calls".
+ */
+export async function saveSpeakerChanges(
+  deps: { db: Database; storage: ObjectStorage },
+  { callId, artifact, before, after }: { callId: string; artifact: CallArtifact; before: NormalizedTranscript; after: NormalizedTranscript },
+): Promise<void> {
+  const stored = await deps.storage.put(artifact.storageKey, JSON.stringify(after), { contentType: "application/json" });
   await deps.db.transaction(async (tx) => {
     await updateArtifactSize(tx, { artifactId: artifact.id, byteSize: stored.size });
-    for (const speaker of updated.speakers) {
-      const before = transcript.speakers.find((candidate) => candidate.id === speaker.id);
-      if (before && before.displayName === speaker.displayName && before.role === speaker.role) continue;
+    for (const speaker of after.speakers) {
+      const previous = before.speakers.find((candidate) => candidate.id === speaker.id);
+      if (previous && previous.displayName === speaker.displayName && previous.role === speaker.role) continue;
       await renameActionItemOwner(tx, { callId, speakerId: speaker.id, displayName: speaker.displayName, role: speaker.role });
     }
   });
-  return { ok: true, speakers: updated.speakers };
 }

@@ -9,6 +9,7 @@ import { StorageError } from "./types";
  *   users/{userId}/calls/{callId}/transcript.raw.json
  *   users/{userId}/calls/{callId}/transcript.normalized.json
  *   users/{userId}/calls/{callId}/analysis.json
+ *   users/{userId}/voice-profile/samples/{enrollmentId}.{ext}   (raw voice sample, only while it is enrolled)
  *
  * Ids are UUIDs (any version), normalised to lowercase so one id always maps to one key.
  */
@@ -77,12 +78,31 @@ export function callPrefix(userId: string, callId: string): string {
   return `${userPrefix(userId)}calls/${uuid(callId, "callId")}/`;
 }
 
-/** `users/{userId}/calls/{callId}/audio/original.{ext}`; `ext` is a short lowercase token such as "mp3". */
-export function originalAudioKey(userId: string, callId: string, ext: string): string {
+function audioExtension(ext: string): string {
   if (typeof ext !== "string" || !EXT_PATTERN.test(ext)) {
     throw invalid(`Audio extension must be 1-8 lowercase letters or digits, got ${describe(ext)}`);
   }
-  return `${callPrefix(userId, callId)}audio/original.${ext}`;
+  return ext;
+}
+
+/** `users/{userId}/calls/{callId}/audio/original.{ext}`; `ext` is a short lowercase token such as "mp3". */
+export function originalAudioKey(userId: string, callId: string, ext: string): string {
+  return `${callPrefix(userId, callId)}audio/original.${audioExtension(ext)}`;
+}
+
+/** `users/{userId}/voice-profile/`: everything stored for the user's voice profile (only raw samples, briefly). */
+export function voiceProfilePrefix(userId: string): string {
+  return `${userPrefix(userId)}voice-profile/`;
+}
+
+/** `users/{userId}/voice-profile/samples/`: raw samples waiting to be enrolled. */
+export function voiceSamplesPrefix(userId: string): string {
+  return `${voiceProfilePrefix(userId)}samples/`;
+}
+
+/** `users/{userId}/voice-profile/samples/{enrollmentId}.{ext}`: one enrollment attempt's raw sample. */
+export function voiceSampleKey(userId: string, enrollmentId: string, ext: string): string {
+  return `${voiceSamplesPrefix(userId)}${uuid(enrollmentId, "enrollmentId")}.${audioExtension(ext)}`;
 }
 
 export function diarizationKey(userId: string, callId: string): string {

@@ -167,6 +167,18 @@ export function createLocalStorage(rootDir: string): ObjectStorage {
     return { key, size: info.size, contentType: meta.contentType, uploadedAt: info.mtime };
   }
 
+  /** Keys under a prefix, with the same semantics as an object store's list-by-prefix (a plain string prefix). */
+  async function keysUnder(prefix: string): Promise<{ keys: string[]; target: string; isFolder: boolean }> {
+    assertValidPrefix(prefix);
+    const isFolder = prefix.endsWith("/");
+    const trimmed = isFolder ? prefix.slice(0, -1) : prefix;
+    const target = inside(path.resolve(root, ...trimmed.split("/")), `Prefix ${JSON.stringify(prefix)}`);
+    const searchDir = isFolder ? target : path.dirname(target);
+    const searchKeyPrefix = path.relative(root, searchDir).split(path.sep).join("/");
+    const keys = (await listObjects(searchDir, searchKeyPrefix ? `${searchKeyPrefix}/` : "")).filter((key) => key.startsWith(prefix));
+    return { keys, target, isFolder };
+  }
+
   return {
     driver: "local",
 
@@ -246,16 +258,7 @@ export function createLocalStorage(rootDir: string): ObjectStorage {
     },
 
     async deletePrefix(prefix: string): Promise<number> {
-      assertValidPrefix(prefix);
-      const isFolder = prefix.endsWith("/");
-      const trimmed = isFolder ? prefix.slice(0, -1) : prefix;
-      const target = inside(path.resolve(root, ...trimmed.split("/")), `Prefix ${JSON.stringify(prefix)}`);
-      // Same semantics as an object store's list-by-prefix: plain string prefix on the key.
-      const searchDir = isFolder ? target : path.dirname(target);
-      const searchKeyPrefix = path.relative(root, searchDir).split(path.sep).join("/");
-      const keys = (await listObjects(searchDir, searchKeyPrefix ? `${searchKeyPrefix}/` : "")).filter((key) =>
-        key.startsWith(prefix),
-      );
+      const { keys, target, isFolder } = await keysUnder(prefix);
       try {
         for (const key of keys) {
           const file = path.resolve(root, ...key.split("/"));
@@ -268,6 +271,12 @@ export function createLocalStorage(rootDir: string): ObjectStorage {
         throw mapFsError(error, prefix);
       }
       return keys.length;
+    },
+
+    async list(prefix: string): Promise<StoredObject[]> {
+      const { keys } = await keysUnder(prefix);
+      const objects = await Promise.all(keys.map((key) => stat(key, path.resolve(root, ...key.split("/")))));
+      return objects.filter((object): object is StoredObject => object !== null);
     },
   };
 }

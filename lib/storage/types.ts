@@ -50,6 +50,8 @@ export interface ObjectStorage {
   delete(key: string): Promise<void>;
   /** Deletes every object whose key starts with `prefix`; returns how many were deleted. */
   deletePrefix(prefix: string): Promise<number>;
+  /** Every object whose key starts with `prefix` (for sweeps of small folders; not paged). */
+  list(prefix: string): Promise<StoredObject[]>;
 }
 
 export type StorageErrorCode =

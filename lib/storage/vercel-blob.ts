@@ -399,5 +399,25 @@ export function createVercelBlobStorage(config: VercelBlobStorageConfig): Object
       }
       return urls.length;
     },
+
+    async list(prefix: string): Promise<StoredObject[]> {
+      assertValidPrefix(prefix);
+      const objects: StoredObject[] = [];
+      try {
+        let cursor: string | undefined;
+        do {
+          const page = await blobList({ token, prefix, limit: LIST_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+          for (const blob of page.blobs) {
+            if (!blob.pathname.startsWith(prefix)) continue;
+            // The listing carries no content type; callers of list only need keys, sizes and ages.
+            objects.push({ key: blob.pathname, size: blob.size, contentType: DEFAULT_CONTENT_TYPE, uploadedAt: new Date(blob.uploadedAt) });
+          }
+          cursor = page.hasMore ? page.cursor : undefined;
+        } while (cursor);
+      } catch (error) {
+        throw mapError(error, "list", prefix);
+      }
+      return objects;
+    },
   };
 }

@@ -15,6 +15,11 @@ export interface NormalizedTranscript {
     text: string;
     words: { text: string; start: number; end: number; confidence: number }[];
   }[];
+  /**
+   * When the user last renamed a speaker or said who they are (absent if never): a later automatic
+   * re-resolution ("find me in my earlier calls") leaves such a call as the user made it.
+   */
+  speakersEditedAt?: string;
 }
 
 export interface MergeInput {
