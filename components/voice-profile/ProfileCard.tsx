@@ -6,7 +6,7 @@ import { ActionAlert } from "@/components/ui/alerts";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
 import { ApiError } from "@/components/lib/http-client";
 import { deleteVoiceProfile, findMeInEarlierCalls } from "./api";
-import { enrollmentAdvice, enrollmentFailureMessage } from "./messages";
+import { enrollmentFailureMessage } from "./messages";
 import { applyPercent, applySummary, canApply } from "./profile-model";
 import { ProgressBar } from "./ProgressBar";
 import type { Enrollment, VoiceProfile, VoiceProfileState } from "./types";
@@ -78,7 +78,6 @@ export function ProfileCard({
         <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900" data-testid="enrollment-failed">
           <p className="font-medium">Your new sample could not be used; your earlier voice profile is still in place.</p>
           <p className="mt-1">{enrollmentFailureMessage(failure)}</p>
-          <p className="mt-1">{enrollmentAdvice(failure.errorCode)}</p>
         </div>
       ) : null}
 
@@ -191,7 +190,6 @@ export function EnrollmentFailed({ enrollment, onRecordAgain }: { enrollment: En
     <div className="space-y-4">
       <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-900" data-testid="enrollment-failed">
         <p className="font-medium">{enrollmentFailureMessage(enrollment)}</p>
-        <p className="mt-1">{enrollmentAdvice(enrollment.errorCode)}</p>
         <p className="mt-1">The sample has been deleted; nothing of it was kept.</p>
       </div>
       <button
@@ -201,6 +199,56 @@ export function EnrollmentFailed({ enrollment, onRecordAgain }: { enrollment: En
       >
         Record again
       </button>
+    </div>
+  );
+}
+
+/** With a profile waiting for new consent: delete it rather than agree. */
+export function DeleteInstead({ onDeleted }: { onDeleted: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  return (
+    <div className="mt-6 border-t border-slate-100 pt-4">
+      <p className="text-sm text-slate-600">Do not agree? Delete your voice profile instead.</p>
+      <button
+        ref={button}
+        type="button"
+        onClick={() => setConfirming(true)}
+        className="mt-2 rounded-lg border border-red-300 bg-white px-4 py-2 text-sm font-medium text-red-700 hover:bg-red-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-red-600"
+      >
+        Delete my voice profile
+      </button>
+      {confirming ? (
+        <ConfirmDialog
+          heading="Delete your voice profile?"
+          description="Your voiceprint and everything made from your sample are removed now. Calls already processed keep the names they show."
+          confirmLabel="Delete my voice profile"
+          pendingLabel="Deleting…"
+          pending={deleting}
+          error={error}
+          onCancel={() => {
+            setConfirming(false);
+            setError(null);
+            button.current?.focus();
+          }}
+          onConfirm={() => {
+            setDeleting(true);
+            setError(null);
+            deleteVoiceProfile().then(
+              () => {
+                setConfirming(false);
+                onDeleted();
+              },
+              (caught: unknown) => {
+                setDeleting(false);
+                setError(caught instanceof ApiError ? caught.message : "The voice profile could not be deleted. Try again.");
+              },
+            );
+          }}
+        />
+      ) : null}
     </div>
   );
 }

@@ -25,6 +25,7 @@ interface Sample {
   fileName: string;
   source: "recording" | "file";
   seconds: number | null;
+  speechSeconds: number | null;
   /** Null when the browser could not decode a file to check it (the server still does). */
   issues: SampleIssue[] | null;
   autoStopped: boolean;
@@ -36,12 +37,13 @@ const buttonSecondary =
   "rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:opacity-60";
 
 /** Decodes a file in the browser and runs the level checks on its first channel; null when it cannot. */
-async function checkFile(file: File): Promise<{ seconds: number; issues: SampleIssue[] } | null> {
+async function checkFile(file: File): Promise<{ seconds: number; speechSeconds: number; issues: SampleIssue[] } | null> {
   let context: AudioContext | null = null;
   try {
     context = new AudioContext();
     const audio = await context.decodeAudioData(await file.arrayBuffer());
-    return { seconds: audio.duration, issues: sampleIssues(analyzeSamples(audio.getChannelData(0), audio.sampleRate)) };
+    const stats = analyzeSamples(audio.getChannelData(0), audio.sampleRate);
+    return { seconds: audio.duration, speechSeconds: stats.speechSeconds, issues: sampleIssues(stats) };
   } catch {
     return null;
   } finally {
@@ -73,6 +75,7 @@ export function SampleStep({ replacing, onSent, onCancel }: { replacing: boolean
           fileName: `voice-sample.${state.blob.type.includes("ogg") ? "ogg" : state.blob.type.includes("mp4") ? "m4a" : "webm"}`,
           source: "recording",
           seconds: state.seconds,
+          speechSeconds: state.stats.speechSeconds,
           issues: sampleIssues(state.stats),
           autoStopped: state.autoStopped,
         }
@@ -109,7 +112,7 @@ export function SampleStep({ replacing, onSent, onCancel }: { replacing: boolean
       return;
     }
     const checked = await checkFile(chosen);
-    setFile({ blob: chosen, url: URL.createObjectURL(chosen), fileName: chosen.name, source: "file", seconds: checked?.seconds ?? null, issues: checked?.issues ?? null, autoStopped: false });
+    setFile({ blob: chosen, url: URL.createObjectURL(chosen), fileName: chosen.name, source: "file", seconds: checked?.seconds ?? null, speechSeconds: checked?.speechSeconds ?? null, issues: checked?.issues ?? null, autoStopped: false });
   }
 
   async function send() {
@@ -209,7 +212,9 @@ export function SampleStep({ replacing, onSent, onCancel }: { replacing: boolean
           {sample.autoStopped ? <p className="text-sm text-slate-600">Recording stopped at the {formatDuration(MAX_RECORDING_SECONDS)} limit.</p> : null}
           <audio controls src={sample.url} className="w-full" data-testid="sample-playback" />
           <p className="text-sm text-slate-600" data-testid="sample-length">
-            {sample.seconds !== null ? `${formatDuration(sample.seconds)} long` : "The browser could not check this file; the server will."}
+            {sample.seconds !== null
+              ? `${formatDuration(sample.seconds)} long${sample.speechSeconds !== null ? ` · about ${Math.floor(sample.speechSeconds)} seconds of speech` : ""}`
+              : "The browser could not check this file; the server will."}
           </p>
           {sample.issues?.map((issue) => (
             <p
@@ -225,8 +230,8 @@ export function SampleStep({ replacing, onSent, onCancel }: { replacing: boolean
           {sending ? (
             <ProgressBar
               label="Sending the voice sample"
-              percent={progress.total > 0 ? Math.floor((progress.sent / progress.total) * 100) : null}
-              text={progress.sent >= progress.total ? "Sent; starting enrollment…" : `${Math.floor((progress.sent / Math.max(1, progress.total)) * 100)} % sent`}
+              percent={progress.total > 0 && progress.sent > 0 ? Math.floor((progress.sent / progress.total) * 100) : null}
+              text={progress.sent >= progress.total ? "Sent; starting enrollment…" : progress.sent === 0 ? "Sending…" : `${Math.floor((progress.sent / Math.max(1, progress.total)) * 100)} % sent`}
               testId="sample-upload-progress"
             />
           ) : null}

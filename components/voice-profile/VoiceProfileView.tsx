@@ -5,7 +5,7 @@ import { usePolling } from "@/components/hooks/use-polling";
 import { ActionAlert, Announcement } from "@/components/ui/alerts";
 import { fetchVoiceProfile } from "./api";
 import { ConsentStep } from "./ConsentStep";
-import { EnrollmentFailed, ProfileCard } from "./ProfileCard";
+import { DeleteInstead, EnrollmentFailed, ProfileCard } from "./ProfileCard";
 import { INITIAL_INTENT, shouldPoll, stepFor, stepHeading, type PageIntent, type Step } from "./profile-model";
 import { ProgressBar } from "./ProgressBar";
 import { SampleStep } from "./SampleStep";
@@ -77,6 +77,7 @@ export function VoiceProfileView({ initial }: { initial: VoiceProfileState | nul
   const firstKey = useRef(stepKey);
   useEffect(() => {
     // The first step is where the page starts; later ones take focus so keyboard and screen-reader users follow.
+    if (firstKey.current === "loading") firstKey.current = stepKey; // loaded in the browser: still the first step
     if (stepKey === firstKey.current) return;
     firstKey.current = "";
     headingRef.current?.focus();
@@ -126,7 +127,17 @@ export function VoiceProfileView({ initial }: { initial: VoiceProfileState | nul
               }}
               onStale={() => void reload()}
             />
-          ) : step.kind === "record" ? (
+          ) : null}
+          {step.kind === "consent" && step.reason === "changed" ? (
+            <DeleteInstead
+              onDeleted={() => {
+                setDeleted(true);
+                setIntent(INITIAL_INTENT);
+                void reload();
+              }}
+            />
+          ) : null}
+          {step.kind === "consent" ? null : step.kind === "record" ? (
             <SampleStep
               replacing={step.replacing}
               onSent={(next) => {

@@ -51,8 +51,10 @@ export function uploadSample(sample: Blob, fileName: string, onProgress: (sent: 
         resolve(body as VoiceProfileState);
         return;
       }
-      const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-      reject(new ApiError(xhr.status, error?.code ?? "HTTP_ERROR", error?.message ?? `The server answered ${xhr.status}.`));
+      const error = (body as { error?: { code?: string; message?: string; details?: { reason?: unknown } } } | null)?.error;
+      // A 409 says why in `details.reason` (CONSENT_REQUIRED, ENROLLMENT_RUNNING): that is the code to go by.
+      const reason = typeof error?.details?.reason === "string" ? error.details.reason : null;
+      reject(new ApiError(xhr.status, reason ?? error?.code ?? "HTTP_ERROR", error?.message ?? `The server answered ${xhr.status}.`));
     };
     xhr.onerror = () => reject(new ApiError(0, "NETWORK", "Could not reach Scryon. Check your connection and try again."));
     xhr.onabort = () => reject(new ApiError(0, "ABORTED", "The upload was cancelled."));

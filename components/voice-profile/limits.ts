@@ -1,7 +1,2 @@
-/**
- * The sample limits the browser checks before sending (the server checks them again).
- * PLACEHOLDERS until `lib/voice-profile/limits.ts` (backend) exists; then this file re-exports it.
- */
-export const MIN_SPEECH_SECONDS = 8;
-export const MAX_RECORDING_SECONDS = 60;
-export const MAX_SAMPLE_BYTES = 10 * 1024 * 1024;
+/** The sample limits the browser checks before sending: the server's own (lib/voice-profile/limits.ts, browser-safe). */
+export { MAX_CLIPPED_SHARE, MAX_RECORDING_SECONDS, MAX_SAMPLE_BYTES, MIN_SAMPLE_RMS, MIN_SPEECH_SECONDS } from "@/lib/voice-profile/limits";

@@ -75,6 +75,8 @@ export function enrollmentAdvice(code: string | null): string {
     case "MULTIPLE_SPEAKERS":
       return "Record again somewhere only you are speaking.";
     case "UNREADABLE":
+    case "SAMPLE_MISSING":
+    case "STALLED":
     case "NOT_AUDIO":
     case "UNSUPPORTED_MEDIA_TYPE":
       return "Record again in the browser, or choose another file.";
@@ -83,7 +85,7 @@ export function enrollmentAdvice(code: string | null): string {
   }
 }
 
-/** The message of a failed enrollment as the user reads it. */
+/** The message of a failed enrollment as the user reads it: the server's (it says what to do), or advice by code. */
 export function enrollmentFailureMessage(enrollment: { errorCode: string | null; errorMessage: string | null }): string {
-  return enrollment.errorMessage?.trim() || "Your voice sample could not be turned into a voice profile.";
+  return enrollment.errorMessage?.trim() || `Your voice sample could not be turned into a voice profile. ${enrollmentAdvice(enrollment.errorCode)}`;
 }

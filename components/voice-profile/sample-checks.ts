@@ -1,4 +1,4 @@
-import { MIN_SPEECH_SECONDS } from "./limits";
+import { MAX_CLIPPED_SHARE, MIN_SPEECH_SECONDS } from "./limits";
 
 /**
  * Level checks on a voice sample, in the browser: while recording (frames from a Web Audio AnalyserNode),
@@ -12,8 +12,8 @@ export const SPEECH_RMS = 0.01;
 export const SILENT_PEAK = 0.02;
 /** Samples at or above this magnitude are clipped. */
 export const CLIP_LEVEL = 0.99;
-/** More than this share of clipped samples: too loud. */
-export const CLIPPED_RATIO = 0.001;
+/** More than this share of clipped samples: too loud (the server refuses such a sample as CLIPPED). */
+export const CLIPPED_RATIO = MAX_CLIPPED_SHARE;
 /** Frame length for file analysis (seconds). */
 const FRAME_SECONDS = 0.03;
 
@@ -92,8 +92,8 @@ export type SampleIssue =
   | { kind: "clipping"; clippedRatio: number };
 
 /**
- * What is wrong with a sample, worst first: silence, too little speech, clipping. Silence and too little
- * speech block sending (the server would refuse it); clipping is a warning.
+ * What is wrong with a sample, worst first: silence, too little speech, clipping. Each blocks sending: the
+ * server refuses such a sample with the same limits (lib/voice-profile/limits.ts).
  */
 export function sampleIssues(stats: LevelStats, minSpeechSeconds = MIN_SPEECH_SECONDS): SampleIssue[] {
   if (stats.peak < SILENT_PEAK || stats.speechSeconds < 0.5) return [{ kind: "silent" }];
@@ -104,7 +104,7 @@ export function sampleIssues(stats: LevelStats, minSpeechSeconds = MIN_SPEECH_SE
 }
 
 export function blocksSending(issue: SampleIssue): boolean {
-  return issue.kind !== "clipping";
+  return issue.kind === "silent" || issue.kind === "too-short" || issue.kind === "clipping";
 }
 
 /** 0–1 for a level meter: RMS on a dB scale from −60 dBFS (empty) to 0 dBFS (full). */

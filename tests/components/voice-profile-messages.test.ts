@@ -32,7 +32,7 @@ describe("sampleIssueMessage", () => {
 
 describe("uploadErrorMessage", () => {
   it("maps statuses and codes", () => {
-    expect(uploadErrorMessage(new ApiError(413, "PAYLOAD_TOO_LARGE", "Too large."))).toMatch(/^The sample is too large\. Send at most 10 MB/);
+    expect(uploadErrorMessage(new ApiError(413, "PAYLOAD_TOO_LARGE", "Too large."))).toMatch(/^The sample is too large\. Send at most 25 MB/);
     expect(uploadErrorMessage(new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Nope."))).toMatch(/not audio Scryon can read/);
     expect(uploadErrorMessage(new ApiError(409, "ENROLLMENT_RUNNING", "Busy."))).toMatch(/already being made/);
     expect(uploadErrorMessage(new ApiError(409, "CONSENT_REQUIRED", "Consent."))).toMatch(/consent is needed first/);
@@ -49,7 +49,7 @@ describe("enrollment failures", () => {
     expect(enrollmentFailureMessage({ errorCode: "MULTIPLE_VOICES", errorMessage: "More than one voice is speaking in the sample." })).toBe(
       "More than one voice is speaking in the sample.",
     );
-    expect(enrollmentFailureMessage({ errorCode: "X", errorMessage: null })).toMatch(/could not be turned into a voice profile/);
+    expect(enrollmentFailureMessage({ errorCode: "SILENT", errorMessage: null })).toMatch(/could not be turned into a voice profile\. Check that the right microphone/);
     expect(enrollmentAdvice("MULTIPLE_VOICES")).toMatch(/only you are speaking/);
     expect(enrollmentAdvice("too_short")).toMatch(/whole script/);
     expect(enrollmentAdvice("SILENT")).toMatch(/not muted/);

@@ -46,12 +46,12 @@ describe("sample checks", () => {
     expect(blocksSending(issues[0]!)).toBe(true);
   });
 
-  it("warns about clipping without blocking", () => {
+  it("refuses clipping (the server's share of full-scale samples)", () => {
     // A tone driven far past full scale, cut at ±1 the way an ADC would.
     const loud = speechLike({ seconds: 10, amplitude: 3 }).map((value) => Math.max(-1, Math.min(1, value)));
     const issues = sampleIssues(analyzeSamples(loud, RATE), 8);
     expect(issues.map((issue) => issue.kind)).toEqual(["clipping"]);
-    expect(blocksSending(issues[0]!)).toBe(false);
+    expect(blocksSending(issues[0]!)).toBe(true);
     // A few isolated full-scale samples are not clipping.
     const clean = speechLike({ seconds: 10, amplitude: 0.3 });
     clean[100] = 1;
