@@ -44,6 +44,7 @@ const ERROR_WORDS: Record<string, string> = {
   PROVIDER_REJECTED: "The provider refused the request.",
   INVALID_CONFIG: "This stage is not configured correctly on the server.",
   STALLED: "Processing stopped making progress and was stopped.",
+  INTERRUPTED: "The server stopped during this attempt; it was tried again.",
   INTERNAL: "An unexpected error stopped this stage.",
 };
 

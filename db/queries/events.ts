@@ -10,6 +10,18 @@ export async function insertProcessingEvent(db: DbOrTx, event: Omit<NewCallProce
   return row;
 }
 
+/** The latest event of one stage of a call (the pipeline's own bookkeeping; the call id comes from the run). */
+export async function latestStageEvent(db: DbOrTx, { callId, stage }: { callId: string; stage: ProcessingStage }): Promise<CallProcessingEvent | null> {
+  if (!isUuid(callId)) return null;
+  const [row] = await db
+    .select()
+    .from(callProcessingEvents)
+    .where(and(eq(callProcessingEvents.callId, callId), eq(callProcessingEvents.stage, stage)))
+    .orderBy(desc(callProcessingEvents.createdAt), desc(callProcessingEvents.id))
+    .limit(1);
+  return row ?? null;
+}
+
 /** A user's call's events, oldest first (the timeline). Another user's call has none. */
 export async function listCallEvents(db: DbOrTx, { userId, callId }: { userId: string; callId: string }): Promise<CallProcessingEvent[]> {
   if (!isUuid(callId)) return [];

@@ -257,6 +257,26 @@ export async function releaseAllLeases(db: DbOrTx): Promise<number> {
   return rows.length;
 }
 
+/** Engines that hold leases now (distinct `locked_by`). */
+export async function listLeaseOwners(db: DbOrTx): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ owner: pipelineJobs.lockedBy })
+    .from(pipelineJobs)
+    .where(isNotNull(pipelineJobs.lockedUntil));
+  return rows.flatMap((row) => (row.owner ? [row.owner] : []));
+}
+
+/** Drops the leases of engines known to be dead, so their jobs run again at once. */
+export async function releaseLeasesOf(db: DbOrTx, owners: string[]): Promise<number> {
+  if (owners.length === 0) return 0;
+  const rows = await db
+    .update(pipelineJobs)
+    .set({ lockedUntil: null, lockedBy: null })
+    .where(and(inArray(pipelineJobs.lockedBy, owners), isNotNull(pipelineJobs.lockedUntil)))
+    .returning({ id: pipelineJobs.id });
+  return rows.length;
+}
+
 /** Extends this engine's leases on jobs that are still running (a step may outlive one lease). */
 export async function renewLeases(db: DbOrTx, jobIds: string[], { until, owner }: { until: Date; owner: string }): Promise<void> {
   if (jobIds.length === 0) return;

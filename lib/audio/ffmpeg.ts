@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { dieWithParent } from "../process/die-with-parent";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -116,7 +117,9 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     }
 
     // The binary is resolved at run time; the build must not trace the whole project for it.
-    const child = spawn(/*turbopackIgnore: true*/ binary, fullArgs, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
+    // The child dies with the server (PR_SET_PDEATHSIG through setpriv), even after a kill -9 of the server.
+    const [command, commandArgs] = dieWithParent(binary, fullArgs);
+    const child = spawn(/*turbopackIgnore: true*/ command, commandArgs, { stdio: ["ignore", "pipe", "pipe"], windowsHide: true });
 
     const stdoutChunks: Buffer[] = [];
     let stderrHead = "";

@@ -13,6 +13,8 @@ export type StageErrorCode =
   | "PROVIDER_REJECTED"
   | "INVALID_CONFIG"
   | "STALLED"
+  /** The server stopped (crash, kill -9, restart) while this attempt ran; the engine retries it. */
+  | "INTERRUPTED"
   | "INTERNAL";
 
 export class StageError extends Error {

@@ -1,8 +1,10 @@
 import "server-only";
 import type { DbOrTx } from "@/db";
-import { insertProcessingEvent } from "@/db/queries/events";
+import { insertProcessingEvent, latestStageEvent } from "@/db/queries/events";
 import type { ProcessingStage } from "@/db/schema";
-import { classifyError, sanitizeErrorMessage, type StageError } from "./errors";
+import { classifyError, sanitizeErrorMessage, StageError } from "./errors";
+
+const interrupted = () => new StageError("INTERRUPTED", "The server stopped during this attempt.", true);
 
 export interface StageContext {
   callId: string | null;
@@ -34,12 +36,26 @@ export class ProcessingEventLogger {
     });
   }
 
-  skipped(context: StageContext) {
+  /**
+   * A stage attempt only begins once the previous one has ended, so a STARTED with nothing after it is an
+   * attempt the server never finished (a crash, kill -9): it is closed as FAILED (INTERRUPTED) before the
+   * retry's own event, and the timeline reads STARTED → FAILED "interrupted" → STARTED → …
+   */
+  private async closeInterrupted(context: StageContext): Promise<void> {
+    if (!context.callId) return;
+    const last = await latestStageEvent(this.db, { callId: context.callId, stage: context.stage });
+    if (last?.status !== "STARTED") return;
+    await this.write({ ...context, provider: last.provider ?? context.provider ?? null }, { status: "FAILED", error: interrupted() });
+  }
+
+  async skipped(context: StageContext) {
+    await this.closeInterrupted(context);
     return this.write(context, { status: "SKIPPED" });
   }
 
   /** Runs one attempt of a stage; logs its outcome and rethrows a classified StageError on failure. */
   async run<T>(context: StageContext, attempt: () => Promise<T>): Promise<T> {
+    await this.closeInterrupted(context);
     await this.write(context, { status: "STARTED" });
     const started = this.now();
     try {

@@ -15,6 +15,8 @@ export function databaseKinds(): DatabaseKind[] {
 export interface TestDatabase {
   db: Database;
   kind: DatabaseKind;
+  /** The connection URL (PostgreSQL only), for tests that start another process on the same database. */
+  url?: string;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   return {
     db: handle.db,
     kind,
+    url: url.toString(),
     close: async () => {
       await handle.close();
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

@@ -1,9 +1,19 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import os from "node:os";
 import type { Inngest, InngestFunction } from "inngest";
 import type { Database } from "@/db/client";
 import { isUuid } from "@/db/queries/ids";
-import { getRun as getRunRow, getRunSteps, listJobs, listRuns as listRunRows, reconcileCronJobs, releaseAllLeases } from "@/db/queries/pipeline-runs";
+import {
+  getRun as getRunRow,
+  getRunSteps,
+  listJobs,
+  listLeaseOwners,
+  listRuns as listRunRows,
+  reconcileCronJobs,
+  releaseAllLeases,
+  releaseLeasesOf,
+} from "@/db/queries/pipeline-runs";
 import type { PipelineJob, PipelineRun, PipelineRunStatus } from "@/db/schema";
 import { registerEventSink } from "./client";
 import { nextCronTick } from "./cron";
@@ -33,7 +43,11 @@ export interface EmbeddedEngineOptions {
   pollIntervalMs?: number;
   /** Jobs executing at once across all functions (default 8). */
   maxConcurrency?: number;
-  /** Claim lease; a crashed engine's jobs are picked up again after it (default 5 min). */
+  /**
+   * Claim lease, renewed every third of it while a job runs; a crashed engine on ANOTHER host has its jobs
+   * picked up again when it lapses (default 60 s). A crashed engine on this host is detected at start (its
+   * process is gone) and its jobs are taken over at once.
+   */
   leaseMs?: number;
   /**
    * This engine is the only one on the database (PGlite allows one process per data dir): at start it
@@ -90,6 +104,38 @@ export interface EmbeddedEngine {
   functionId(fn: InngestFunction.Any | string): string;
 }
 
+/**
+ * Lease owners are `<appId>:<host>:<pid>:<uuid>`, so an engine starting on a host can tell which leases
+ * belong to a process of this host that no longer exists (kill -9, OOM, a restarted container whose new
+ * process got the same pid). Engines alive in this process are remembered so tests with several engines in
+ * one process never take each other's work.
+ */
+const liveOwners = ((globalThis as unknown as { __scryonEngineOwners?: Set<string> }).__scryonEngineOwners ??= new Set<string>());
+
+export function leaseOwnerId(appId: string): string {
+  return `${appId}:${os.hostname()}:${process.pid}:${randomUUID()}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** True when `owner` names an engine of this host whose process is gone (or was an earlier life of this pid). */
+export function isDeadLocalOwner(owner: string, host = os.hostname()): boolean {
+  if (liveOwners.has(owner)) return false;
+  const parts = owner.split(":");
+  if (parts.length < 4) return false; // another format (an older version): wait for its lease to lapse
+  const pid = Number(parts.at(-2));
+  const ownerHost = parts.slice(1, -2).join(":");
+  if (ownerHost !== host || !Number.isInteger(pid) || pid <= 0) return false;
+  return pid === process.pid || !processAlive(pid);
+}
+
 export interface EventInput {
   name: string;
   data?: Record<string, unknown>;
@@ -124,13 +170,14 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
   const executor = new Executor({ db, protocol, functions: () => registry, now, backoff: options.backoff ?? defaultBackoff, logger });
 
+  const owner = leaseOwnerId(appId);
   const scheduler = new Scheduler({
     db,
     now,
-    owner: `${appId}:${randomUUID()}`,
+    owner,
     pollIntervalMs,
     maxConcurrency: options.maxConcurrency ?? 8,
-    leaseMs: options.leaseMs ?? 5 * 60_000,
+    leaseMs: options.leaseMs ?? 60_000,
     logger,
     groupsFor: (job, runEvent) => {
       // Only calls run user code; timers and cron ticks are bookkeeping and never wait for a slot.
@@ -170,15 +217,18 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
         fn.crons.map((cron) => ({ functionId: fn.id, cron, jobKey: `cron:${fn.id}:${cron}`, runAt: nextCronTick(cron, at) })),
       );
       await db.transaction((tx) => reconcileCronJobs(tx, crons, at));
-      if (options.exclusive) {
-        const released = await releaseAllLeases(db);
-        if (released) logger.info(`Embedded Inngest engine: resuming ${released} job(s) interrupted by the previous process`);
-      }
+      // Before this fix only `exclusive` (PGlite) engines took over at start; on PostgreSQL a kill -9 left
+      // calls waiting for the 5-minute lease. Now an engine also takes over what dead processes of its own
+      // host held, which is every crash of a single-server install.
+      const released = options.exclusive ? await releaseAllLeases(db) : await releaseLeasesOf(db, (await listLeaseOwners(db)).filter((id) => isDeadLocalOwner(id)));
+      if (released) logger.info(`Embedded Inngest engine: resuming ${released} job(s) interrupted by a previous process`);
+      liveOwners.add(owner);
       scheduler.start();
     },
 
     async stop() {
       await scheduler.stop();
+      liveOwners.delete(owner);
       unregister();
     },
 

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { dieWithParent } from "../../process/die-with-parent";
 import { INSTALL_HINT, SpeechEngineCrashError, SpeechEngineUnavailableError } from "../errors";
 
 /**
@@ -19,7 +20,9 @@ export function runChild(
       return;
     }
     const emptyEnv = {} as NodeJS.ProcessEnv; // Next types NODE_ENV as always present; the child needs none of it
-    const child = spawn(binary, args, { stdio: ["pipe", "pipe", "pipe"], env: emptyEnv, windowsHide: true });
+    // The child dies with the server (PR_SET_PDEATHSIG through setpriv), even after a kill -9 of the server.
+    const [command, commandArgs] = dieWithParent(binary, args, emptyEnv);
+    const child = spawn(command, commandArgs, { stdio: ["pipe", "pipe", "pipe"], env: emptyEnv, windowsHide: true });
     const out: Buffer[] = [];
     let err = "";
     let killedFor: "timeout" | "abort" | undefined;
