@@ -35,12 +35,15 @@ export async function reanalyzeCall(deps: { db: Database; storage: ObjectStorage
   if (!(await getArtifact(deps.db, { userId, callId, type: "NORMALIZED_TRANSCRIPT_JSON" }))) {
     throw new AppError("CONFLICT", "This call has no transcript to analyse.");
   }
-  const queued = await transitionCallStatus(deps.db, { callId, from: "COMPLETED", to: "QUEUED" });
-  const analysis = await getArtifact(deps.db, { userId, callId, type: "ANALYSIS_JSON" });
-  if (analysis) {
-    await deleteArtifactById(deps.db, analysis.id);
-    await deps.storage.delete(analysis.storageKey);
-  }
+  // The status and the analysis row change together (a failure leaves the call COMPLETED with its analysis);
+  // the object goes after the commit — if that fails, the next analysis overwrites the same key.
+  const { queued, analysis } = await deps.db.transaction(async (tx) => {
+    const queued = await transitionCallStatus(tx, { callId, from: "COMPLETED", to: "QUEUED" });
+    const analysis = await getArtifact(tx, { userId, callId, type: "ANALYSIS_JSON" });
+    if (analysis) await deleteArtifactById(tx, analysis.id);
+    return { queued, analysis };
+  });
+  if (analysis) await deps.storage.delete(analysis.storageKey).catch((error: unknown) => console.warn("[reanalyze] the old analysis object stays until it is overwritten", error));
   await enqueueCall(queued, `reanalyze-${queued.updatedAt.getTime()}`);
   return queued;
 }

@@ -58,13 +58,27 @@ export async function saveSpeakerChanges(
   deps: { db: Database; storage: ObjectStorage },
   { callId, artifact, before, after }: { callId: string; artifact: CallArtifact; before: NormalizedTranscript; after: NormalizedTranscript },
 ): Promise<void> {
-  const stored = await deps.storage.put(artifact.storageKey, JSON.stringify(after), { contentType: "application/json" });
-  await deps.db.transaction(async (tx) => {
-    await updateArtifactSize(tx, { artifactId: artifact.id, byteSize: stored.size });
-    for (const speaker of after.speakers) {
-      const previous = before.speakers.find((candidate) => candidate.id === speaker.id);
-      if (previous && previous.displayName === speaker.displayName && previous.role === speaker.role) continue;
-      await renameActionItemOwner(tx, { callId, speakerId: speaker.id, displayName: speaker.displayName, role: speaker.role });
+  // All or none: the owned items are updated first (a value the database refuses stops here, nothing
+  // written), then the object is replaced and its byte_size recorded in the same transaction. If anything
+  // after the object write fails, the previous transcript is put back, so object and byte_size always agree.
+  const options = { contentType: "application/json" };
+  let replaced = false;
+  try {
+    await deps.db.transaction(async (tx) => {
+      for (const speaker of after.speakers) {
+        const previous = before.speakers.find((candidate) => candidate.id === speaker.id);
+        if (previous && previous.displayName === speaker.displayName && previous.role === speaker.role) continue;
+        await renameActionItemOwner(tx, { callId, speakerId: speaker.id, displayName: speaker.displayName, role: speaker.role });
+      }
+      replaced = true;
+      const stored = await deps.storage.put(artifact.storageKey, JSON.stringify(after), options);
+      await updateArtifactSize(tx, { artifactId: artifact.id, byteSize: stored.size });
+    });
+  } catch (error) {
+    if (replaced) {
+      const restored = await deps.storage.put(artifact.storageKey, JSON.stringify(before), options);
+      if (restored.size !== artifact.byteSize) await updateArtifactSize(deps.db, { artifactId: artifact.id, byteSize: restored.size });
     }
-  });
+    throw error;
+  }
 }

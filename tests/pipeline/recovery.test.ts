@@ -72,11 +72,11 @@ async function deadPid(): Promise<number> {
 
 describe("dieWithParent", () => {
   it.runIf(process.platform === "linux" && fs.existsSync("/usr/bin/setpriv"))("wraps a found program in setpriv --pdeathsig and leaves a missing one alone", () => {
-    const [command, args] = dieWithParent("sleep", ["1"], {});
+    const [command, args] = dieWithParent("sleep", ["1"], {} as NodeJS.ProcessEnv);
     expect(command).toBe("/usr/bin/setpriv");
     expect(args.slice(0, 3)).toEqual(["--pdeathsig", "KILL", "--"]);
     expect(args[3]).toMatch(/\/sleep$/);
-    expect(dieWithParent("no-such-program-here", ["x"], {})).toEqual(["no-such-program-here", ["x"]]);
+    expect(dieWithParent("no-such-program-here", ["x"], {} as NodeJS.ProcessEnv)).toEqual(["no-such-program-here", ["x"]]);
   });
 });
 
