@@ -74,6 +74,10 @@ export async function receiveMultipartUpload(request: Request, userId: string, d
         fields[name] = value;
       });
       parser.on("file", (name, stream, info) => {
+        // A body cut short errors the part's stream ("Unexpected end of form"), possibly before the spool
+        // listens (beginCall is still awaiting the database): without a listener that is an uncaught
+        // exception in the server. The parser reports the same failure, which answers UPLOAD_INCOMPLETE.
+        stream.on("error", () => {});
         if (name !== "file" || job) return void stream.resume();
         job = spoolFilePart(stream, info.filename);
         // A rejected file (too large, not audio) answers at once; the rest of the body is not read.
