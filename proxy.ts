@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { loadEnv } from "@/lib/env";
 import { buildContentSecurityPolicy } from "@/lib/http/csp";
+import { applyTransportSecurity, refusesMissingOrigin } from "@/lib/http/security-headers";
 
 /**
  * Pages only: a per-request CSP nonce, and the path for sign-in redirects. API routes stay out of the
@@ -8,6 +9,15 @@ import { buildContentSecurityPolicy } from "@/lib/http/csp";
  * silently truncate uploads (DESIGN.md).
  */
 export function proxy(request: NextRequest) {
+  // Server actions are POSTs to page paths; one without an Origin header is not from a browser page.
+  if (refusesMissingOrigin(request)) {
+    const refused = NextResponse.json(
+      { error: { code: "FORBIDDEN", message: "This request must come from a page of this site (no Origin header)." } },
+      { status: 403 },
+    );
+    applyTransportSecurity(request, refused.headers);
+    return refused;
+  }
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
   const csp = buildContentSecurityPolicy(loadEnv(), nonce);
   const requestHeaders = new Headers(request.headers);
@@ -16,6 +26,7 @@ export function proxy(request: NextRequest) {
   requestHeaders.set("x-scryon-path", request.nextUrl.pathname + request.nextUrl.search);
   const response = NextResponse.next({ request: { headers: requestHeaders } });
   response.headers.set("content-security-policy", csp);
+  applyTransportSecurity(request, response.headers);
   return response;
 }
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { InvalidCursorError } from "@/db/queries/calls";
 import { isDataException, isDatabaseUnavailable, sqlStateOf } from "./db-errors";
 import { AppError } from "./errors";
+import { applyApiSecurityHeaders } from "./security-headers";
 
 export interface ApiErrorBody {
   error: { code: string; message: string; details?: unknown };
@@ -47,11 +48,18 @@ export function apiRoute<P = Record<string, string | string[] | undefined>>(
   handler: (request: Request, context: RouteContext<P>) => Promise<Response>,
 ): (request: Request, context: RouteContext<P>) => Promise<Response> {
   return async (request, context) => {
+    let response: Response;
     try {
-      return await handler(request, context);
+      response = await handler(request, context);
     } catch (error) {
-      return errorResponse(toAppError(error));
+      response = errorResponse(toAppError(error));
     }
+    try {
+      applyApiSecurityHeaders(request, response.headers);
+    } catch {
+      // immutable headers (a Response.redirect): keep the answer as it is
+    }
+    return response;
   };
 }
 

@@ -410,6 +410,7 @@ describe.each(databaseKinds())("bad-input corpus on %s", (kind) => {
     const response = await c.run();
     const text = await response.text();
     expect(response.status, text).toBeLessThan(500);
+    expect(response.headers.get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'");
     const expected = Array.isArray(c.status) ? c.status : [c.status];
     expect(expected, `status ${response.status}: ${text.slice(0, 300)}`).toContain(response.status);
     if (response.status >= 400 && text) {
