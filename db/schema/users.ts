@@ -1,4 +1,4 @@
-import { doublePrecision, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { doublePrecision, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, idColumn, timestamptz, updatedAt } from "./columns";
 
 /** The latest voice-enrollment attempt (its events are in call_processing_events, stage VOICE_ENROLLMENT). */
@@ -38,6 +38,8 @@ export const users = pgTable("users", {
   voiceConsentedAt: timestamptz("voice_consented_at"),
   voiceEnrollment: jsonb("voice_enrollment").$type<VoiceEnrollmentState>(),
   voiceProfileApply: jsonb("voice_profile_apply").$type<VoiceApplyState>(),
+  /** Sessions carry the version they were issued at; "sign out everywhere" increments it, ending them all. */
+  sessionVersion: integer("session_version").notNull().default(0),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
