@@ -93,6 +93,9 @@ async function spoolSample(request: Request, spoolDir: string): Promise<SpooledS
   try {
     await new Promise<void>((resolve, reject) => {
       parser.on("file", (name, stream) => {
+        // A body cut short errors the part's stream ("Unexpected end of form"); without a listener that is an
+        // uncaught exception. The parser reports the same failure, which answers 400.
+        stream.on("error", () => {});
         if (name !== "sample" || job) return void stream.resume();
         job = spoolToFile(stream, { filePath, maxBytes: MAX_SAMPLE_BYTES }).then(({ sniff }) => ({ filePath, sniff }));
         // A rejected file (too large, not audio) answers at once; the rest of the body is not read.

@@ -2,13 +2,14 @@ import { z } from "zod";
 import { requireUser } from "@/lib/auth/session";
 import { apiRoute, readJson } from "@/lib/http/api";
 import { getPipelineDeps } from "@/lib/pipeline/deps";
+import { safeText } from "@/lib/validation/input";
 import { giveVoiceConsent } from "@/lib/voice-profile/service";
 import { voiceProfileResponse } from "@/lib/voice-profile/response";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-const consentSchema = z.object({ version: z.string().trim().min(1).max(200) }).strict();
+const consentSchema = z.object({ version: safeText({ min: 1, max: 200 }) }).strict();
 
 /**
  * `POST /api/voice-profile/consent` `{ version }` → 200 with the state. 409 (`details.reason`
