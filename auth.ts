@@ -45,7 +45,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
               email: identity.email,
               displayName: identity.name ?? identity.email,
             });
-            return { id: user.id, name: user.displayName, email: user.email };
+            return { id: user.id, name: user.displayName, email: user.email, sessionVersion: user.sessionVersion };
           } catch (error) {
             if (error instanceof FirebaseTokenError) {
               console.warn(`[auth] Firebase token rejected: ${error.code}`);
@@ -65,17 +65,22 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
             externalUserId: LOCAL_DEV_EXTERNAL_ID,
             displayName: "Local Developer",
           });
-          return { id: user.id, name: user.displayName, email: user.email };
+          return { id: user.id, name: user.displayName, email: user.email, sessionVersion: user.sessionVersion };
         },
       }),
     ],
     callbacks: {
       jwt({ token, user }) {
-        if (user?.id) token.uid = user.id;
+        if (user?.id) {
+          token.uid = user.id;
+          token.sv = user.sessionVersion ?? 0;
+        }
         return token;
       },
       session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
+        // Tokens issued before session versions existed count as version 0.
+        session.sessionVersion = typeof token.sv === "number" ? token.sv : 0;
         return session;
       },
     },

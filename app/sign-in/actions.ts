@@ -2,7 +2,9 @@
 
 import { AuthError } from "next-auth";
 import { redirect } from "next/navigation";
-import { signIn, signOut } from "@/auth";
+import { auth, signIn, signOut } from "@/auth";
+import { getDb } from "@/db";
+import { bumpSessionVersion } from "@/db/queries/users";
 import { safeCallbackPath } from "@/lib/auth/redirects";
 
 export async function signInAsLocalDev(formData: FormData): Promise<void> {
@@ -20,4 +22,11 @@ export async function signInAsLocalDev(formData: FormData): Promise<void> {
 
 export async function signOutAction(): Promise<void> {
   await signOut({ redirectTo: "/sign-in?signedOut=1" });
+}
+
+/** Ends every session of this user (other browsers and devices too), then this one. */
+export async function signOutEverywhereAction(): Promise<void> {
+  const userId = (await auth())?.user?.id;
+  if (userId) await bumpSessionVersion(await getDb(), userId);
+  await signOut({ redirectTo: "/sign-in?signedOut=everywhere" });
 }

@@ -43,7 +43,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 
           {params.signedOut ? (
             <p role="status" className="mt-4 rounded-lg bg-slate-100 px-3 py-2 text-sm text-slate-700">
-              You are signed out.
+              {params.signedOut === "everywhere" ? "You are signed out on every browser and device." : "You are signed out."}
             </p>
           ) : null}
           {errorMessage ? (

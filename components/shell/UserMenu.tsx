@@ -1,4 +1,4 @@
-import { signOutAction } from "@/app/sign-in/actions";
+import { signOutAction, signOutEverywhereAction } from "@/app/sign-in/actions";
 import { initialOf } from "./initial";
 
 
@@ -18,6 +18,15 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
       <form action={signOutAction}>
         <button type="submit" className="rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900">
           Sign out
+        </button>
+      </form>
+      <form action={signOutEverywhereAction}>
+        <button
+          type="submit"
+          title="Sign out everywhere: end your sessions in every browser and device"
+          className="hidden rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900 sm:inline"
+        >
+          End all sessions
         </button>
       </form>
     </div>

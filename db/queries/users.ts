@@ -13,6 +13,16 @@ export async function getUserById(db: DbOrTx, userId: string): Promise<User | nu
   return row ?? null;
 }
 
+/** "Sign out everywhere": every session issued before this stops working. Returns the new version. */
+export async function bumpSessionVersion(db: DbOrTx, userId: string): Promise<number | null> {
+  const [row] = await db
+    .update(users)
+    .set({ sessionVersion: sql`${users.sessionVersion} + 1` })
+    .where(eq(users.id, userId))
+    .returning({ sessionVersion: users.sessionVersion });
+  return row?.sessionVersion ?? null;
+}
+
 /**
  * Creates the user on first sign-in, or refreshes email/display name from the identity provider's
  * claims. A claim that is absent (null) keeps what is stored.

@@ -5,15 +5,31 @@ import { auth } from "@/auth";
 import { getDb } from "@/db";
 import { getUserById } from "@/db/queries/users";
 import type { User } from "@/db/schema";
+import { loadEnv, type AppEnv } from "@/lib/env";
+import { LOCAL_DEV_EXTERNAL_ID, localDevSignInEnabled } from "./local-dev";
 import { toAppError } from "@/lib/http/api";
 import { unauthenticated } from "@/lib/http/errors";
 
-/** The signed-in user, or null. A session whose user row is gone counts as signed out. */
+/**
+ * Whether a session of this user is still good, by the CURRENT policy (not the one it was issued under):
+ * the user's session version has not moved past the session's ("sign out everywhere"), and the way the
+ * user signs in is still turned on — a local-dev session ends when local-dev sign-in is turned off, a
+ * Firebase one when Firebase is no longer configured.
+ */
+export function sessionStillValid(user: User, sessionVersion: number | undefined, env: AppEnv): boolean {
+  if ((sessionVersion ?? 0) !== user.sessionVersion) return false;
+  if (user.externalUserId === LOCAL_DEV_EXTERNAL_ID) return localDevSignInEnabled(env);
+  return Boolean(env.firebase);
+}
+
+/** The signed-in user, or null. A session whose user row is gone, or that the policy no longer allows, counts as signed out. */
 export async function getCurrentUser(): Promise<User | null> {
   const session = await auth();
   const userId = session?.user?.id;
   if (!userId) return null;
-  return getUserById(await getDb(), userId);
+  const user = await getUserById(await getDb(), userId);
+  if (!user || !sessionStillValid(user, session.sessionVersion, loadEnv())) return null;
+  return user;
 }
 
 /** For route handlers: the signed-in user, or a 401 AppError. */

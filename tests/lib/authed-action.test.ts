@@ -18,7 +18,8 @@ describe("authedAction and requireUser", () => {
   beforeAll(async () => {
     t = await createTestDatabase("pglite");
     state.db = t.db;
-    userId = (await upsertUserByExternalId(t.db, { externalUserId: "action-user", displayName: "Ava" })).id;
+    // The local-dev user: its sessions are valid while local-dev sign-in is on (the default without Firebase).
+    userId = (await upsertUserByExternalId(t.db, { externalUserId: "local-dev", displayName: "Ava" })).id;
   });
   beforeEach(() => {
     state.session = null;
