@@ -33,7 +33,13 @@ describe.each(databaseKinds())("schema on %s", (kind) => {
     expect([...columns.keys()].sort()).toEqual(
       ["action_items", "call_artifacts", "call_processing_events", "call_records", "user_voice_profiles", "users"].sort(),
     );
-    expect(columns.get("users")).toEqual(["id", "external_user_id", "email", "display_name", "created_at", "updated_at"]);
+    expect(columns.get("users")).toEqual([
+      "id", "external_user_id", "email", "display_name", "created_at", "updated_at",
+      // Beyond the seed (migration 0004): voice-profile consent, and the latest enrollment and apply runs.
+      "voice_consent_version", "voice_consented_at", "voice_enrollment", "voice_profile_apply",
+      // Migration 0005: the session version, for signing out everywhere.
+      "session_version",
+    ]);
     expect(columns.get("call_records")).toEqual([
       "id", "user_id", "title", "contact_name", "contact_id", "phone_number", "organization", "direction",
       "recorded_at", "duration_seconds", "status", "error_reason", "created_at", "updated_at",
@@ -51,6 +57,8 @@ describe.each(databaseKinds())("schema on %s", (kind) => {
     expect(columns.get("user_voice_profiles")).toEqual([
       "id", "user_id", "provider", "model", "model_version", "embedding_json", "consent_version",
       "sample_duration_seconds", "created_at", "updated_at",
+      // Beyond the seed (migration 0004): when the consent in consent_version was given.
+      "consented_at",
     ]);
     expect(columns.get("call_processing_events")).toEqual([
       "id", "call_id", "user_id", "stage", "status", "provider", "duration_ms", "error_code", "error_message", "created_at",
