@@ -12,6 +12,8 @@ import {
   transcriptNormalizedKey,
   transcriptRawKey,
   userPrefix,
+  voiceSampleKey,
+  voiceSamplesPrefix,
 } from "@/lib/storage/keys";
 import { createLocalStorage } from "@/lib/storage/local";
 import { StorageError, type ObjectStorage } from "@/lib/storage/types";
@@ -278,6 +280,25 @@ function storageContract(name: string, setup: () => Promise<Harness>): void {
       expect(await storage.head(key)).toBeNull();
       expect(await storage.get(key)).toBeNull();
       expect(await storage.head(other)).not.toBeNull();
+    });
+
+    it("list gives the objects under a prefix with their sizes and upload times", async () => {
+      const enrollmentId = randomUUID();
+      const sample = voiceSampleKey(userId, enrollmentId, "webm");
+      const other = voiceSampleKey(randomUUID(), enrollmentId, "webm");
+      const before = Date.now() - 60_000;
+      await storage.put(sample, "12345", { contentType: "audio/webm" });
+      await storage.put(other, "1", { contentType: "audio/webm" });
+      await storage.put(analysisKey(userId, callId), "{}", { contentType: "application/json" });
+
+      const listed = await storage.list(voiceSamplesPrefix(userId));
+      expect(listed.map((object) => [object.key, object.size])).toEqual([[sample, 5]]);
+      expect(listed[0]!.uploadedAt.getTime()).toBeGreaterThan(before);
+      expect(await storage.list(voiceSamplesPrefix(randomUUID()))).toEqual([]);
+      await expect(storage.list("../x")).rejects.toMatchObject({ code: "INVALID_KEY" });
+      await storage.delete(sample);
+      await storage.delete(other);
+      expect(await storage.list(voiceSamplesPrefix(userId))).toEqual([]);
     });
 
     it("deletePrefix removes exactly the objects under the prefix and counts them", async () => {
