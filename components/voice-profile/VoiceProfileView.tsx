@@ -72,6 +72,16 @@ export function VoiceProfileView({ initial }: { initial: VoiceProfileState | nul
 
   usePolling((signal) => reload(signal), { enabled: state !== null && shouldPoll(state), intervalMs: POLL_MS });
 
+  // Back on this tab: the profile may have changed elsewhere (deleted or consented in another tab, a new
+  // consent text), so ask again.
+  useEffect(() => {
+    const onVisible = () => {
+      if (document.visibilityState === "visible") void reload();
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => document.removeEventListener("visibilitychange", onVisible);
+  }, [reload]);
+
   const step = state ? stepFor(state, intent) : null;
   const stepKey = step ? `${step.kind}:${step.kind === "consent" ? step.reason : step.kind === "record" ? step.replacing : ""}` : "loading";
   const firstKey = useRef(stepKey);
