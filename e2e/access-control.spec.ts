@@ -211,6 +211,47 @@ const CASES: Record<string, AccessCase> = {
       expect((await alice.head(aliceUploadUrl, { headers: tus })).status()).toBe(200);
     },
   },
+  "route /api/voice-profile": {
+    async check({ anon, bob, alice }) {
+      expect((await anon.get("/api/voice-profile")).status()).toBe(401);
+      expect((await anon.post("/api/voice-profile", { multipart: { sample: { name: "a.wav", mimeType: "audio/wav", buffer: Buffer.from("RIFF") } } })).status()).toBe(401);
+      expect((await anon.delete("/api/voice-profile")).status()).toBe(401);
+      // Alice consents; Bob sees only his own (absent) consent, and his DELETE removes nothing of hers.
+      const version = ((await (await alice.get("/api/voice-profile")).json()) as { consent: { currentVersion: string } }).consent.currentVersion;
+      expect((await alice.post("/api/voice-profile/consent", { data: { version } })).status()).toBe(200);
+      const bobs = (await (await bob.get("/api/voice-profile")).json()) as { consent: { current: boolean; consentedVersion: string | null }; profile: unknown };
+      expect(bobs.consent).toMatchObject({ current: false, consentedVersion: null });
+      expect(bobs.profile).toBeNull();
+      expect((await bob.delete("/api/voice-profile")).status()).toBe(204);
+      // Without his own consent Bob cannot send a sample (nothing is stored).
+      expect((await bob.post("/api/voice-profile", { multipart: { sample: { name: "a.wav", mimeType: "audio/wav", buffer: fs.readFileSync(await makeAudio("wav")) } } })).status()).toBe(409);
+      const alices = await (await alice.get("/api/voice-profile")).text();
+      expect(JSON.parse(alices)).toMatchObject({ consent: { current: true, consentedVersion: version } });
+      expect(alices).not.toMatch(/embedding/i);
+    },
+  },
+  "route /api/voice-profile/consent": {
+    async check({ anon, bob }) {
+      expect((await anon.post("/api/voice-profile/consent", { data: { version: "x" } })).status()).toBe(401);
+      // A version that is not the current text's is refused.
+      expect((await bob.post("/api/voice-profile/consent", { data: { version: "not-the-current-version" } })).status()).toBe(409);
+    },
+  },
+  "route /api/voice-profile/apply": {
+    async check({ anon, bob }) {
+      expect((await anon.post("/api/voice-profile/apply")).status()).toBe(401);
+      // Bob has no profile: nothing to apply (another user's profile is never used for him).
+      expect((await bob.post("/api/voice-profile/apply")).status()).toBe(409);
+    },
+  },
+  "page /voice-profile": {
+    async check({ anon, alice }) {
+      const response = await anon.get("/voice-profile", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fvoice-profile");
+      expect((await alice.get("/voice-profile")).status()).toBe(200);
+    },
+  },
   "page /calls": {
     async check({ anon }) {
       const response = await anon.get("/calls", { maxRedirects: 0 });
