@@ -70,6 +70,16 @@ interface TranscriptJson {
   segments: { id: string; speakerId: string; start: number; end: number }[];
 }
 
+/** A full-page screenshot at a phone's and a desktop's width, kept with the test's results for review. */
+async function snap(page: Page, name: string) {
+  const size = page.viewportSize() ?? { width: 1280, height: 720 };
+  for (const width of [390, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(size);
+}
+
 /** Reads JSON through the page (its session, a fresh connection). */
 function getJson<T>(page: Page, url: string): Promise<T> {
   return page.evaluate(async (target) => (await (await fetch(target, { cache: "no-store" })).json()) as T, url);
@@ -162,6 +172,7 @@ test("consent, record, play back, enroll; You in earlier and new calls with owne
     await profilePage.findMe.click();
     await expect(profilePage.applyProgress).toHaveAttribute("data-state", "DONE", { timeout: 180_000 });
     await expect(profilePage.applyProgress.getByTestId("apply-summary")).toContainText("found you in 1 call");
+    await snap(page, "profile-after-apply");
     const earlierAfter = await getJson<TranscriptJson>(page, `/api/calls/${earlierId}/transcript`);
     const earlierExpected = expectedSpeakers(earlierAfter);
     expect(earlierAfter.speakers.filter((speaker) => speaker.role === "SELF").map((speaker) => speaker.id)).toEqual([earlierExpected.user]);
@@ -198,6 +209,7 @@ test("consent, record, play back, enroll; You in earlier and new calls with owne
     await callPage.transcript.getByRole("button", { name: "Edit speakers" }).click();
     const editor = callPage.transcript.getByRole("form", { name: "Edit speakers" });
     await expect(editor.getByTestId("speaker-self-marking")).toContainText(`${userLabel} is you · Recognised by your voice profile (score ${self[0]!.confidence!.toFixed(2)})`);
+    await snap(page, "speaker-editor");
     await editor.getByRole("button", { name: `This isn't me (${userLabel})` }).click();
     await editor.getByRole("button", { name: "Save speakers" }).click();
     await expect(editor).toHaveCount(0);
@@ -228,6 +240,7 @@ test("consent, record, play back, enroll; You in earlier and new calls with owne
     await expect(profilePage.stepHeading).toBeFocused();
     await expect(profilePage.step.getByTestId("consent-changed")).toContainText("You agreed to version 2025-01-01");
     await expect(profilePage.consentVersion).toHaveText(`Consent text version ${state0.consent.currentVersion}`);
+    await snap(page, "consent-changed");
     await page.unroute("**/api/voice-profile");
     const consentPost = page.waitForRequest((request) => request.url().endsWith("/api/voice-profile/consent") && request.method() === "POST");
     await profilePage.consent("Agree and turn my profile back on");
@@ -238,6 +251,7 @@ test("consent, record, play back, enroll; You in earlier and new calls with owne
 
     // --- Delete: the row and everything stored are gone ---------------------------------------------------
     await profilePage.deleteProfile();
+    await snap(page, "deleted");
     const after = await getJson<{ profile: unknown; enrollment: unknown }>(page, "/api/voice-profile");
     expect(after.profile).toBeNull();
     expect(voiceProfileFiles()).toEqual([]);
@@ -263,6 +277,7 @@ test("a denied microphone says so and offers the file upload; silence is caught 
     await expect(profilePage.alert).toContainText("Scryon may not use your microphone");
     await expect(profilePage.alert).toContainText("upload an audio file instead");
     await expect(profilePage.step.getByLabel("Or upload an audio file instead")).toBeVisible();
+    await snap(page, "microphone-denied");
     await expect(profilePage.startRecording).toBeEnabled();
   } finally {
     await denied.close();
