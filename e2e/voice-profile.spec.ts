@@ -302,3 +302,27 @@ test("a denied microphone says so and offers the file upload; silence is caught 
     await silent.close();
   }
 });
+
+test("an audio file instead of the microphone: checked in the browser, played back, enrolled, deleted", async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto("/sign-in");
+  expect((await signInWithFirebaseToken(page.request, await signFirebaseToken({ uid: `voice-file-${Date.now()}`, name: "Fiona File" }))).status()).toBe(302);
+  const profilePage = new VoiceProfilePage(page);
+  await profilePage.goto();
+  await profilePage.consent();
+  await profilePage.expectStep("record");
+  await profilePage.step.getByLabel("Or upload an audio file instead").setInputFiles(voices.userFileWav);
+  await expect(profilePage.review.getByRole("heading", { name: "Listen to my-voice.wav" })).toBeFocused();
+  await expect(profilePage.review.getByTestId("sample-length")).toHaveText(/^0:1\d long · about 1\d seconds of speech$/);
+  await expect(profilePage.sampleIssues).toHaveCount(0);
+  expect(await profilePage.playBack()).toBeGreaterThan(0.3);
+  await profilePage.send.click();
+  await expect(profilePage.step).toHaveAttribute("data-step", /^(profile|failed)$/, { timeout: 120_000 });
+  if ((await profilePage.step.getAttribute("data-step")) === "failed") {
+    throw new Error(`enrollment failed: ${await profilePage.step.getByTestId("enrollment-failed").textContent()}`);
+  }
+  await expect(profilePage.detail("profile-status")).toHaveText("Active — used for new calls");
+  await profilePage.deleteProfile();
+  expect((await getJson<{ profile: unknown }>(page, "/api/voice-profile")).profile).toBeNull();
+  expect(voiceProfileFiles()).toEqual([]);
+});

@@ -48,6 +48,8 @@ export interface VoiceFixtures {
   enrollmentWav: string;
   /** 48 kHz mono WAV of near-silence (a muted microphone). */
   silentWav: string;
+  /** The user's whole clip as a 16 kHz WAV file, for "upload an audio file instead". */
+  userFileWav: string;
   /** 16 kHz mono WAV: the other reader, the user, the other reader again. */
   callWav: string;
   /** Where the user speaks in the call (seconds). */
@@ -98,9 +100,11 @@ export function makeVoiceFixtures({ user, other, splitSeconds }: { user: string;
     if (who === "other") otherSpans.push(span);
     offset += samples.length;
   }
+  const userFileWav = path.join(dir, "my-voice.wav");
+  writeWav(userFileWav, user16, RATE);
   const callWav = path.join(dir, "call-16k.wav");
   writeWav(callWav, call, RATE);
-  return { dir, enrollmentWav, silentWav, callWav, userSpans, otherSpans, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { dir, enrollmentWav, silentWav, userFileWav, callWav, userSpans, otherSpans, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** Seconds of `segments` (transcript segments) that fall inside `spans`. */
