@@ -224,6 +224,13 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
       // Over a size limit (the declared length, a deferred length, or more bytes than declared): the upload
       // can never complete as sent, so it goes. A 409 (offset conflict) keeps it: the client resumes with HEAD.
       if (request.method === "PATCH" && response.status === 413 && isUuid(uploadIdOf(request))) await discard(uploadIdOf(request));
+      // HEAD answers carry no body: the status and the tus headers are the answer.
+      if (request.method === "HEAD" && response.status >= 400) {
+        const headers = new Headers(response.headers);
+        headers.delete("content-length");
+        headers.delete("content-type");
+        return new Response(null, { status: response.status, headers });
+      }
       return tusErrorAsJson(response);
     },
   };
