@@ -114,3 +114,68 @@ export function scoreDiarization(reference: ReferenceTurn[], hypothesis: Diariza
     referenceSpeakers: refSpeakers.length,
   };
 }
+
+/**
+ * Diarization error rate, NIST-style, on a 10 ms grid: (missed + false-alarm + confused speaker time) /
+ * reference speaker time, with hypothesis speakers mapped one-to-one onto reference speakers for the largest
+ * overlap. Time within `collar` seconds of a reference turn boundary is not scored. Overlapped reference
+ * speech counts each speaker.
+ */
+export function diarizationErrorRate(reference: ReferenceTurn[], hypothesis: DiarizationSegment[], collar = 0.25): {
+  der: number;
+  missed: number;
+  falseAlarm: number;
+  confusion: number;
+} {
+  const step = 0.01;
+  const end = Math.max(0, ...reference.map((t) => t.end), ...hypothesis.map((s) => s.end));
+  const frames = Math.ceil(end / step) + 1;
+  const scored = new Uint8Array(frames).fill(1);
+  for (const t of reference) {
+    for (const edge of [t.start, t.end]) {
+      for (let f = Math.max(0, Math.floor((edge - collar) / step)); f < Math.min(frames, Math.ceil((edge + collar) / step)); f++) scored[f] = 0;
+    }
+  }
+  const { mapping } = scoreDiarization(reference, hypothesis);
+  // Index turns by frame for speed.
+  const refAt: Set<string>[] = Array.from({ length: frames }, () => new Set());
+  const hypAt: Set<string>[] = Array.from({ length: frames }, () => new Set());
+  for (const [turns, at] of [[reference, refAt], [hypothesis, hypAt]] as const) {
+    for (const turn of turns) {
+      for (let f = Math.max(0, Math.floor(turn.start / step)); f < Math.min(frames, Math.ceil(turn.end / step)); f++) {
+        at[f]!.add(turn.speaker);
+      }
+    }
+  }
+  let total = 0, missed = 0, falseAlarm = 0, confusion = 0;
+  for (let f = 0; f < frames; f++) {
+    if (!scored[f]) continue;
+    const r = refAt[f]!;
+    const h = [...hypAt[f]!];
+    total += r.size;
+    missed += Math.max(0, r.size - h.length);
+    falseAlarm += Math.max(0, h.length - r.size);
+    const correct = h.filter((s) => mapping[s] !== undefined && r.has(mapping[s]!)).length;
+    confusion += Math.min(r.size, h.length) - Math.min(correct, r.size, h.length);
+  }
+  const norm = Math.max(1, total);
+  return { der: (missed + falseAlarm + confusion) / norm, missed: missed / norm, falseAlarm: falseAlarm / norm, confusion: confusion / norm };
+}
+
+/** Equal error rate of target and non-target scores, and the score at which it is reached. */
+export function equalErrorRate(targets: number[], nonTargets: number[]): { eer: number; threshold: number } {
+  const all = [...targets.map((s) => ({ s, target: true })), ...nonTargets.map((s) => ({ s, target: false }))].sort((a, b) => a.s - b.s);
+  let falseRejects = 0;
+  let falseAccepts = nonTargets.length;
+  let best = { eer: 1, threshold: 0 };
+  for (const { s, target } of all) {
+    // Threshold just above s: everything ≤ s is rejected.
+    if (target) falseRejects++;
+    else falseAccepts--;
+    const frr = falseRejects / Math.max(1, targets.length);
+    const far = falseAccepts / Math.max(1, nonTargets.length);
+    const eer = Math.max(frr, far);
+    if (eer < best.eer) best = { eer, threshold: s };
+  }
+  return best;
+}

@@ -38,9 +38,11 @@ function checkShape(result: DiarizationResult, duration: number) {
 }
 
 describe("local diarization", () => {
-  it("two speakers, mono: segment-level speaker accuracy ≥ 0.9 (measured 1.00)", async () => {
+  // Synthetic voices get their speaker count: the count estimate is learned and measured on real voices
+  // (real-voices.test.ts), and the real-voice model merges espeak-ng voices without it (docs/speech.md).
+  it("two speakers, mono (count given): segment-level speaker accuracy ≥ 0.9 (measured 1.00)", async () => {
     const audio = await fx.prepared("t2-mono-16k-wav");
-    const result = await diarizer.diarize(audio);
+    const result = await diarizer.diarize(audio, { numSpeakers: 2 });
     checkShape(result, audio.durationSeconds);
     const score = scoreDiarization(fx.fixture("t2-mono-16k-wav").truth.turns, result.segments);
     console.log(`t2-mono-16k-wav: segment accuracy ${score.segmentAccuracy.toFixed(3)}, time accuracy ${score.timeAccuracy.toFixed(3)}, speakers ${result.speakers.length}`);
@@ -62,12 +64,14 @@ describe("local diarization", () => {
     expect(score.mapping.S1).toBe(fx.fixture("t2-stereo-16k-m4a").truth.speakers.find((s) => s.channel === 0)!.id);
   });
 
-  it("estimates three speakers in a three-party call (segment accuracy ≥ 0.8, measured 0.90)", async () => {
+  it("three-party synthetic call: never more speakers than there are; with the count given, segment accuracy ≥ 0.8", async () => {
     const audio = await fx.prepared("t3-mono-16k-ogg");
     const result = await diarizer.diarize(audio);
-    const score = scoreDiarization(fx.fixture("t3-mono-16k-ogg").truth.turns, result.segments);
-    console.log(`t3-mono-16k-ogg: ${result.speakers.length} speakers, segment accuracy ${score.segmentAccuracy.toFixed(3)}`);
-    expect(result.speakers).toHaveLength(3);
+    const known = await diarizer.diarize(audio, { numSpeakers: 3 });
+    const score = scoreDiarization(fx.fixture("t3-mono-16k-ogg").truth.turns, known.segments);
+    console.log(`t3-mono-16k-ogg: ${result.speakers.length} speakers found; with 3 given, segment accuracy ${score.segmentAccuracy.toFixed(3)}`);
+    expect(result.speakers.length).toBeLessThanOrEqual(3);
+    expect(known.speakers).toHaveLength(3);
     expect(score.segmentAccuracy).toBeGreaterThanOrEqual(0.8);
   });
 

@@ -3,7 +3,8 @@ import { scoreDiarization, wordErrorRate } from "@/lib/speech/eval";
 import { parsePocketsphinxTimes, planChunks } from "@/lib/speech/local/transcribe";
 import { classifyChannels } from "@/lib/speech/prepare";
 import { refineRegions } from "@/lib/speech/local/vad";
-import { clusterVectors } from "@/lib/speech/local/cluster";
+import { clusterEmbeddings } from "@/lib/speech/local/cluster";
+import { normalise } from "@/lib/speech/local/speaker-model";
 
 describe("parsePocketsphinxTimes", () => {
   const output = [
@@ -99,22 +100,32 @@ describe("refineRegions", () => {
   });
 });
 
-describe("clusterVectors", () => {
-  const blob = (cx: number, n: number, seed: number) =>
-    Array.from({ length: n }, (_, i) => [cx + Math.sin(i * 7.3 + seed) * 0.3, Math.cos(i * 3.1 + seed) * 0.3]);
+describe("clusterEmbeddings", () => {
+  // Unit vectors scattered around a few directions (cosine distance between directions ≈ 1).
+  const axis = (d: number) => Array.from({ length: 8 }, (_, j) => (j === d ? 1 : 0));
+  const blob = (d: number, n: number, seed: number) =>
+    Array.from({ length: n }, (_, i) => normalise(axis(d).map((x, j) => x + Math.sin(i * 7.3 + seed + j) * 0.25)));
+  const options = { maxK: 4, threshold: 0.65, minShare: 0.04, minWindows: 3 };
 
   it("finds one group when every point is close, and separate groups when they are far apart", () => {
     const one = blob(0, 20, 1);
-    expect(clusterVectors(one, one.map(() => 1), { maxK: 4, mergeDistance: 1.7, minShare: 0.05, minWindows: 2 }).k).toBe(1);
-    const three = [...blob(0, 15, 1), ...blob(5, 15, 2), ...blob(10, 15, 3)];
-    const result = clusterVectors(three, three.map(() => 1), { maxK: 4, mergeDistance: 1.7, minShare: 0.05, minWindows: 2 });
+    expect(clusterEmbeddings(one, one.map(() => 1), options).k).toBe(1);
+    const three = [...blob(0, 15, 1), ...blob(3, 15, 2), ...blob(6, 15, 3)];
+    const result = clusterEmbeddings(three, three.map(() => 1), options);
     expect(result.k).toBe(3);
     expect(new Set(result.labels.slice(0, 15)).size).toBe(1);
     expect(result.labels[0]).not.toBe(result.labels[15]);
+    expect(result.labels[15]).not.toBe(result.labels[30]);
   });
 
   it("honours a known number of clusters", () => {
-    const three = [...blob(0, 15, 1), ...blob(5, 15, 2), ...blob(10, 15, 3)];
-    expect(clusterVectors(three, three.map(() => 1), { k: 2, maxK: 4, mergeDistance: 1.7, minShare: 0.05, minWindows: 2 }).k).toBe(2);
+    const three = [...blob(0, 15, 1), ...blob(3, 15, 2), ...blob(6, 15, 3)];
+    expect(clusterEmbeddings(three, three.map(() => 1), { ...options, k: 2 }).k).toBe(2);
+  });
+
+  it("does not make a speaker of a few short windows (a back-channel): they join the nearest group", () => {
+    const points = [...blob(0, 30, 1), ...blob(3, 30, 2), ...blob(6, 2, 3)];
+    const result = clusterEmbeddings(points, points.map(() => 1), options);
+    expect(result.k).toBe(2);
   });
 });

@@ -1,8 +1,9 @@
 import type { DiarizationOptions, DiarizationProvider, DiarizationResult, DiarizationSegment, PreparedAudio } from "../types";
 import { WavReader } from "../wav";
-import { clusterVectors, nearest } from "./cluster";
+import { clusterEmbeddings, nearest } from "./cluster";
 import { resolveLocalConfig, type LocalEngineOptions, type ResolvedLocalConfig } from "./config";
-import { extractRegionFrames, HOP_SECONDS, N_MFCC, summaryVector, type RegionFrames } from "./features";
+import { extractRegionFrames, HOP_SECONDS, speakerStats, type RegionFrames } from "./features";
+import { isNarrowband, NARROWBAND_SPEAKER_MODEL, normalise, projectSpeaker, SPEAKER_MODEL, type SpeakerModel } from "./speaker-model";
 import { speechRegions, type SpeechRegion } from "./vad";
 
 /**
@@ -28,32 +29,27 @@ import { speechRegions, type SpeechRegion } from "./vad";
  */
 
 export const DIARIZATION_SETTINGS = {
-  windowSeconds: 1.2,
+  /** Analysis windows: this long, this far apart (they overlap), inside speech regions. */
+  windowSeconds: 1.5,
+  hopSeconds: 0.75,
   /** Windows shorter than this are not clustered (too noisy), only assigned. */
-  minClusterSeconds: 0.5,
+  minClusterSeconds: 0.7,
   minTurnSeconds: 0.4,
-  /** Centroids closer than this (in within-speaker spread units, see `standardise`) are one speaker. */
-  mergeDistance: 1.7,
+  /** Average distance in the speaker model's space under which groups are one speaker (docs/speech.md). */
+  clusterThreshold: 0.65,
+  /** The same for phone-band calls (8 kHz sources), in the narrowband model's space. */
+  narrowbandThreshold: 0.7,
   /** A speaker needs at least this share of the speech time and this many windows. */
-  minShare: 0.05,
-  minWindows: 2,
-  /** Feature weights: MFCC means, MFCC spreads, pitch median, pitch spread, voiced share. */
-  weights: { mfccMean: 1, mfccStd: 0.25, pitch: 3, pitchSpread: 0, voiced: 0 },
+  minShare: 0.04,
+  minWindows: 3,
 };
 
-/**
- * Typical spread of each summary-vector dimension within one speaker (pooled over the speakers of the
- * generated fixtures, `docs/speech.md`): the unit of distance for clustering and the voiceprint.
- */
-export const WITHIN_SPEAKER_SD = [
-  9.2, 5.8, 6.5, 3.8, 2.6, 3.6, 2.7, 2.9, 2.0, 1.5, 1.4, 1.4, // MFCC 1-12 means
-  7.7, 3.7, 4.5, 2.6, 2.0, 2.3, 1.3, 1.6, 1.1, 0.8, 0.9, 0.9, // MFCC 1-12 spreads
-  0.096, 0.127, 0.083, // pitch median (log2), pitch IQR, voiced share
-];
-
 export interface Window {
+  /** The time this window labels. */
   start: number;
   end: number;
+  /** Seconds of audio its embedding was computed from (more than end − start: windows overlap). */
+  analysedSeconds: number;
   region: number;
   vector: number[] | null;
 }
@@ -79,9 +75,11 @@ export class LocalDiarizationProvider implements DiarizationProvider {
         .map((c) => ({ id: `S${c + 1}`, label: c === 0 ? "Left channel" : "Right channel" }));
       return { speakers, segments };
     }
-    const windows = await analyseWindows(audio.wavPath, regions.mono);
+    const narrow = isNarrowband(audio.sourceSampleRate);
+    const windows = await analyseWindows(audio.wavPath, regions.mono, narrow ? NARROWBAND_SPEAKER_MODEL : SPEAKER_MODEL);
     options.signal?.throwIfAborted();
     const labels = labelWindows(windows, {
+      threshold: narrow ? DIARIZATION_SETTINGS.narrowbandThreshold : DIARIZATION_SETTINGS.clusterThreshold,
       ...(options.numSpeakers !== undefined ? { k: options.numSpeakers } : {}),
       maxK: options.maxSpeakers ?? 4,
     });
@@ -89,8 +87,8 @@ export class LocalDiarizationProvider implements DiarizationProvider {
   }
 }
 
-/** Speech regions → windows with summary vectors. */
-export async function analyseWindows(wavPath: string, regions: SpeechRegion[]): Promise<Window[]> {
+/** Speech regions → overlapping analysis windows, each with its speaker embedding (null: too few frames). */
+export async function analyseWindows(wavPath: string, regions: SpeechRegion[], model: SpeakerModel = SPEAKER_MODEL): Promise<Window[]> {
   const reader = await WavReader.open(wavPath);
   let frames: RegionFrames[];
   try {
@@ -98,42 +96,53 @@ export async function analyseWindows(wavPath: string, regions: SpeechRegion[]): 
   } finally {
     await reader.close();
   }
-  const perWindow = Math.round(DIARIZATION_SETTINGS.windowSeconds / HOP_SECONDS);
+  return windowsOf(frames, model);
+}
+
+export function windowsOf(frames: RegionFrames[], model: SpeakerModel = SPEAKER_MODEL): Window[] {
+  const s = DIARIZATION_SETTINGS;
+  const per = Math.round(s.windowSeconds / HOP_SECONDS);
+  const hop = Math.round(s.hopSeconds / HOP_SECONDS);
   const windows: Window[] = [];
   frames.forEach((fr, regionIndex) => {
     const { region } = fr;
-    const pieces = Math.max(1, Math.round(fr.count / perWindow));
-    const duration = region.end - region.start;
+    // Evenly spread windows covering the whole region; a region shorter than one window is one window.
+    const pieces = fr.count <= per ? 1 : 1 + Math.ceil((fr.count - per) / hop);
+    const step = pieces > 1 ? (fr.count - per) / (pieces - 1) : 0;
+    const centre = (p: number) => fr.t0 + ((pieces > 1 ? Math.round(p * step) : 0) + Math.min(per, fr.count) / 2) * HOP_SECONDS;
     for (let p = 0; p < pieces; p++) {
-      const from = Math.floor((p * fr.count) / pieces);
-      const to = Math.floor(((p + 1) * fr.count) / pieces);
+      const from = pieces > 1 ? Math.round(p * step) : 0;
+      const to = pieces > 1 ? from + per : fr.count;
+      const stats = speakerStats([{ frames: fr, from, to }]);
+      // Windows overlap for analysis; each one labels only the time nearer its centre than its neighbours'.
       windows.push({
-        start: region.start + (p * duration) / pieces,
-        end: region.start + ((p + 1) * duration) / pieces,
+        start: p === 0 ? region.start : (centre(p - 1) + centre(p)) / 2,
+        end: p === pieces - 1 ? region.end : (centre(p) + centre(p + 1)) / 2,
+        analysedSeconds: (to - from) * HOP_SECONDS,
         region: regionIndex,
-        vector: summaryVector([{ frames: fr, from, to }]),
+        vector: stats ? projectSpeaker(stats, model) : null,
       });
     }
   });
   return windows;
 }
 
-/** Scale, cluster; returns a label per window (0-based). */
-export function labelWindows(windows: Window[], options: { k?: number; maxK: number }): number[] {
+/** Cluster the windows' embeddings; returns a label per window (0-based). */
+export function labelWindows(windows: Window[], options: { k?: number; maxK: number; threshold?: number }): number[] {
   const s = DIARIZATION_SETTINGS;
   const usable = windows.map((w, i) => ({ w, i })).filter(({ w }) => w.vector !== null);
   if (usable.length === 0) return windows.map(() => 0);
-  const scaled = standardise(usable.map(({ w }) => w.vector!));
-  const indexed = usable.map((u, j) => ({ ...u, j }));
-  const long = indexed.filter(({ w }) => w.end - w.start >= s.minClusterSeconds);
-  const clusterSet = long.length >= 2 ? long : indexed;
-  const result = clusterVectors(
-    clusterSet.map(({ j }) => scaled[j]!),
+  const long = usable.filter(({ w }) => w.analysedSeconds >= s.minClusterSeconds);
+  const clusterSet = long.length >= 2 ? long : usable;
+  const embeddings = usable.map(({ w }) => normalise(w.vector!));
+  const embeddingOf = new Map(usable.map(({ i }, n) => [i, embeddings[n]!]));
+  const result = clusterEmbeddings(
+    clusterSet.map(({ i }) => embeddingOf.get(i)!),
     clusterSet.map(({ w }) => w.end - w.start),
     {
       ...(options.k !== undefined ? { k: options.k } : {}),
       maxK: options.maxK,
-      mergeDistance: s.mergeDistance,
+      threshold: options.threshold ?? s.clusterThreshold,
       minShare: s.minShare,
       minWindows: s.minWindows,
     },
@@ -141,7 +150,7 @@ export function labelWindows(windows: Window[], options: { k?: number; maxK: num
   const labels = new Array<number>(windows.length).fill(-1);
   clusterSet.forEach(({ i }, n) => (labels[i] = result.labels[n]!));
   // Short windows: the nearest speaker centroid.
-  for (const { i, j } of indexed) if (labels[i] === -1) labels[i] = nearest(scaled[j]!, result.centroids);
+  for (const { i } of usable) if (labels[i] === -1) labels[i] = nearest(embeddingOf.get(i)!, result.centroids);
   // Windows without a vector (a few frames): the speaker of the nearest window in time.
   for (let i = 0; i < windows.length; i++) {
     if (labels[i] !== -1) continue;
@@ -158,36 +167,6 @@ export function labelWindows(windows: Window[], options: { k?: number; maxK: num
     labels[i] = best;
   }
   return labels;
-}
-
-/**
- * Centre each dimension on the recording's mean (removes the channel: codec, microphone, phone band),
- * divide by the typical within-speaker spread, weight, and divide by √dim so a distance of ~1 is "one
- * within-speaker spread". Missing pitch becomes the recording mean.
- */
-export function standardise(vectors: number[][]): number[][] {
-  const dim = vectors[0]?.length ?? 0;
-  const means: number[] = [];
-  for (let d = 0; d < dim; d++) {
-    const values = vectors.map((v) => v[d]!).filter((x) => !Number.isNaN(x));
-    means.push(values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
-  }
-  return vectors.map((v) => scaleVector(v, means));
-}
-
-export type FeatureWeights = (typeof DIARIZATION_SETTINGS)["weights"];
-
-export function featureWeight(d: number, w: FeatureWeights = DIARIZATION_SETTINGS.weights): number {
-  if (d < N_MFCC) return w.mfccMean;
-  if (d < 2 * N_MFCC) return w.mfccStd;
-  if (d === 2 * N_MFCC) return w.pitch;
-  return d === 2 * N_MFCC + 1 ? w.pitchSpread : w.voiced;
-}
-
-/** (v - center) / within-speaker SD × weight / √dim. NaN → 0 (the center). */
-export function scaleVector(v: number[], center: number[], weights?: FeatureWeights): number[] {
-  const root = Math.sqrt(v.length);
-  return v.map((x, d) => (Number.isNaN(x) ? 0 : ((x - center[d]!) / WITHIN_SPEAKER_SD[d]!) * featureWeight(d, weights)) / root);
 }
 
 function toResult(windows: Window[], labels: number[]): DiarizationResult {

@@ -3,7 +3,7 @@ import type { WavReader } from "../wav";
 import type { SpeechRegion } from "./vad";
 
 /**
- * Per-frame speaker features of speech regions: 12 MFCCs (meyda; c0 dropped — it is loudness, not voice)
+ * Per-frame speaker features of speech regions: 19 MFCCs over 40 mel bands (meyda; c0 dropped — it is loudness, not voice)
  * and pitch (normalised cross-correlation on a 8 kHz copy of the frame). Frames are 32 ms, every 16 ms.
  *
  * Pure JavaScript, so it runs in the server process; it yields to the event loop between regions so a long
@@ -14,7 +14,7 @@ export const SAMPLE_RATE = 16000;
 export const FRAME_LEN = 512;
 export const HOP = 256;
 export const HOP_SECONDS = HOP / SAMPLE_RATE;
-export const N_MFCC = 12;
+export const N_MFCC = 19;
 
 export interface RegionFrames {
   region: SpeechRegion;
@@ -33,7 +33,7 @@ function setupMeyda() {
   if (meydaReady) return;
   Meyda.bufferSize = FRAME_LEN;
   Meyda.sampleRate = SAMPLE_RATE;
-  Meyda.melBands = 26;
+  Meyda.melBands = 40;
   Meyda.numberOfMFCCCoefficients = N_MFCC + 1;
   Meyda.windowingFunction = "hamming";
   meydaReady = true;
@@ -55,6 +55,16 @@ export async function extractRegionFrames(reader: WavReader, regions: SpeechRegi
     }
   }
   return out;
+}
+
+/** Frames of speech regions of in-memory 16 kHz samples (training, benchmarks). */
+export function framesOfSamples(samples: Float32Array, regions: SpeechRegion[]): RegionFrames[] {
+  setupMeyda();
+  return regions.map((region) => {
+    const from = Math.max(0, Math.round(region.start * SAMPLE_RATE));
+    const to = Math.min(samples.length, Math.round(region.end * SAMPLE_RATE));
+    return framesOf(samples.subarray(from, to), region, from / SAMPLE_RATE);
+  });
 }
 
 function framesOf(samples: Float32Array, region: SpeechRegion, offsetSeconds: number): RegionFrames {
@@ -123,10 +133,13 @@ export function pitchLog2(x: Float32Array): number {
   return Number.NaN;
 }
 
-// --- summary vectors -------------------------------------------------------------------------------------------
+// --- speaker statistics --------------------------------------------------------------------------------------
 
-/** Length of `summaryVector`: MFCC means, MFCC standard deviations, pitch median, pitch spread, voiced share. */
-export const SUMMARY_DIM = 2 * N_MFCC + 3;
+/**
+ * Length of `speakerStats`: MFCC 1–19 means, their standard deviations, the standard deviations of their
+ * deltas (how fast the spectrum moves), pitch median, pitch spread (IQR), voiced share.
+ */
+export const STATS_DIM = 3 * N_MFCC + 3;
 
 export interface FrameRef {
   frames: RegionFrames;
@@ -135,25 +148,36 @@ export interface FrameRef {
 }
 
 /**
- * Mean and spread of the features over frames (possibly from several regions): frames more than 30 dB below
- * the loudest frame are left out (pauses, breath), pitch only from voiced frames. Null when fewer than
- * `minFrames` frames remain.
+ * Frame-level statistics of some speech (possibly from several regions) — the input of the speaker model
+ * (`speaker-model.ts`). Frames more than 30 dB below the loudest frame are left out (pauses, breath), deltas
+ * are taken inside each region only, pitch from voiced frames. Null when fewer than `minFrames` frames remain.
  */
-export function summaryVector(refs: FrameRef[], minFrames = 8): number[] | null {
+export function speakerStats(refs: FrameRef[], minFrames = 8): number[] | null {
   let maxDb = -Infinity;
   for (const { frames, from, to } of refs) for (let i = from; i < to; i++) maxDb = Math.max(maxDb, frames.energyDb[i]!);
+  const floor = maxDb - 30;
   const sum = new Float64Array(N_MFCC);
   const sq = new Float64Array(N_MFCC);
+  const deltaSq = new Float64Array(N_MFCC);
   const pitches: number[] = [];
   let n = 0;
+  let deltaN = 0;
   for (const { frames, from, to } of refs) {
+    const m = frames.mfcc;
     for (let i = from; i < to; i++) {
-      if (frames.energyDb[i]! < maxDb - 30) continue;
+      if (frames.energyDb[i]! < floor) continue;
       n++;
       for (let c = 0; c < N_MFCC; c++) {
-        const v = frames.mfcc[i * N_MFCC + c]!;
+        const v = m[i * N_MFCC + c]!;
         sum[c] = sum[c]! + v;
         sq[c] = sq[c]! + v * v;
+      }
+      if (i >= from + 2 && i < to - 2) {
+        deltaN++;
+        for (let c = 0; c < N_MFCC; c++) {
+          const d = (2 * (m[(i + 2) * N_MFCC + c]! - m[(i - 2) * N_MFCC + c]!) + m[(i + 1) * N_MFCC + c]! - m[(i - 1) * N_MFCC + c]!) / 10;
+          deltaSq[c] = deltaSq[c]! + d * d;
+        }
       }
       const p = frames.logF0[i]!;
       if (!Number.isNaN(p)) pitches.push(p);
@@ -163,10 +187,10 @@ export function summaryVector(refs: FrameRef[], minFrames = 8): number[] | null 
   const out: number[] = [];
   for (let c = 0; c < N_MFCC; c++) out.push(sum[c]! / n);
   for (let c = 0; c < N_MFCC; c++) out.push(Math.sqrt(Math.max(0, sq[c]! / n - (sum[c]! / n) ** 2)));
+  for (let c = 0; c < N_MFCC; c++) out.push(Math.sqrt(deltaSq[c]! / Math.max(1, deltaN)));
   pitches.sort((a, b) => a - b);
   const q = (p: number) => pitches[Math.min(pitches.length - 1, Math.floor(p * pitches.length))]!;
-  const voiced = pitches.length / n;
-  if (pitches.length >= 3) out.push(q(0.5), q(0.75) - q(0.25), voiced);
-  else out.push(Number.NaN, Number.NaN, voiced);
+  if (pitches.length >= 3) out.push(q(0.5), q(0.75) - q(0.25), pitches.length / n);
+  else out.push(0, 0, pitches.length / n);
   return out;
 }

@@ -8,40 +8,26 @@ import type {
 import { SpeechAudioError } from "../errors";
 import { WavReader } from "../wav";
 import { resolveLocalConfig, type LocalEngineOptions, type ResolvedLocalConfig } from "./config";
-import { scaleVector } from "./diarize";
-import { extractRegionFrames, summaryVector, SUMMARY_DIM } from "./features";
+import { extractRegionFrames, speakerStats } from "./features";
+import { embedSpeaker, SPEAKER_MODEL } from "./speaker-model";
 import { speechRegions, type SpeechRegion } from "./vad";
 
 /**
- * Local voiceprint: the summary vector of all of a voice's speech (MFCC means/spreads, pitch — the same
- * features as diarization, `features.ts`), scaled like diarization (within-speaker spread units, weighted)
- * but centred on a fixed population mean instead of the recording's mean, so vectors from different
- * recordings are comparable. Similarity is the cosine of two such vectors.
+ * Local voiceprint: the speaker-model embedding (`speaker-model.ts`: frame-level MFCC/pitch statistics
+ * projected by a discriminant analysis learned on real voices, length-normalised) of all of a voice's speech,
+ * up to `MAX_SECONDS_PER_VOICE`. Similarity is the cosine of two embeddings.
  *
- * The threshold was calibrated on the generated fixtures (`npm run bench:speech -- --calibrate`, see
- * docs/speech.md): the enrollment samples against every speaker of every 16 kHz fixture call. These are
- * synthetic voices; with real voices, and across different microphones/codecs (MFCC means carry the channel),
- * expect lower same-speaker scores — the resolver treats a miss as "unknown", which is the safe side.
+ * The threshold comes from the real-voice benchmark (`npm run bench:speakers`, docs/speech.md): it was set on
+ * the TUNING readers so that a wrong "You" stays below 1 % of calls where the user does not speak, and then
+ * checked on the held-out readers.
  */
 
-export const VOICEPRINT_MODEL = "scryon-mfcc-pitch";
-export const VOICEPRINT_MODEL_VERSION = "1";
-/**
- * Same voice scored 0.74–0.99 on the fixtures, different voices up to 0.73 once festival voices joined the
- * espeak-ng ones (0.55 had been enough for espeak-ng alone). 0.8 stays clear of every different-voice score
- * measured, at the price of calling a few true matches "unknown" — the safe side for the resolver.
- */
-export const VOICEPRINT_THRESHOLD = 0.8;
-
-/** Mean summary vector over the fixture voices (16 kHz), the origin for cosine similarity. */
-export const POPULATION_MEAN = [
-  -41.6, -7.92, -3.89, -14.9, -15.4, -7.87, -10.9, -5.04, -0.868, -1.59, -1.16, -4.26,
-  39.4, 21, 20.8, 14.4, 14.5, 13.7, 10.7, 10.5, 8.33, 6.82, 7.31, 6.98,
-  0.0439, 0.174, 0.754,
-];
-
-/** Feature weights for the voiceprint (see docs/speech.md for how they were chosen). */
-export const VOICEPRINT_WEIGHTS = { mfccMean: 1, mfccStd: 0.25, pitch: 1, pitchSpread: 0, voiced: 0 };
+export const VOICEPRINT_MODEL = "scryon-mfcc-lda";
+export const VOICEPRINT_MODEL_VERSION = "2";
+/** Score (`voiceprintScore`) at or above which a diarized speaker is the enrolled user: the logistic's middle. */
+export const VOICEPRINT_THRESHOLD = 0.5;
+/** The S-norm score the logistic is centred on (docs/speech.md, "Voiceprint": set on the tuning readers). */
+export const SNORM_THRESHOLD = 2.1;
 
 /** Seconds of speech a voice sample needs. */
 export const MIN_ENROLL_SECONDS = 3;
@@ -53,7 +39,7 @@ export interface LocalVoiceprintEmbedding {
   kind: "scryon-local-voiceprint";
   model: string;
   version: string;
-  /** Scaled, population-centred summary vector. */
+  /** Unit-length speaker-model embedding. */
   vector: number[];
   /** Seconds of speech it was computed from. */
   speechSeconds: number;
@@ -102,7 +88,7 @@ export class LocalVoiceprintProvider implements VoiceprintProvider {
       let best: { userId: string | null; score: number } = { userId: null, score: -1 };
       if (embedding.speechSeconds > 0) {
         for (const p of usable) {
-          const score = cosine(embedding.vector, p.vector);
+          const score = voiceprintScore(embedding.vector, p.vector);
           if (score > best.score) best = { userId: p.userId, score };
         }
       }
@@ -118,7 +104,7 @@ export class LocalVoiceprintProvider implements VoiceprintProvider {
     let vector: number[] | null;
     try {
       const frames = await extractRegionFrames(reader, limited);
-      vector = summaryVector(frames.map((f) => ({ frames: f, from: 0, to: f.count })));
+      vector = speakerStats(frames.map((f) => ({ frames: f, from: 0, to: f.count })));
     } finally {
       await reader.close();
     }
@@ -126,7 +112,7 @@ export class LocalVoiceprintProvider implements VoiceprintProvider {
       kind: "scryon-local-voiceprint",
       model: VOICEPRINT_MODEL,
       version: VOICEPRINT_MODEL_VERSION,
-      vector: vector ? scaleVector(vector, POPULATION_MEAN, VOICEPRINT_WEIGHTS).map(round) : new Array<number>(SUMMARY_DIM).fill(0),
+      vector: vector ? embedSpeaker(vector).map(round) : new Array<number>(SPEAKER_MODEL.dim).fill(0),
       speechSeconds: vector ? round(seconds) : 0,
     };
   }
@@ -137,7 +123,7 @@ export function parseEmbedding(embedding: unknown): number[] | null {
   if (typeof embedding !== "object" || embedding === null) return null;
   const e = embedding as Partial<LocalVoiceprintEmbedding>;
   if (e.kind !== "scryon-local-voiceprint" || e.model !== VOICEPRINT_MODEL || e.version !== VOICEPRINT_MODEL_VERSION) return null;
-  if (!Array.isArray(e.vector) || e.vector.length !== SUMMARY_DIM || !e.vector.every((x) => typeof x === "number" && Number.isFinite(x))) {
+  if (!Array.isArray(e.vector) || e.vector.length !== SPEAKER_MODEL.dim || !e.vector.every((x) => typeof x === "number" && Number.isFinite(x))) {
     return null;
   }
   if (!e.speechSeconds) return null;
@@ -173,6 +159,30 @@ export function limitRegions(regions: SpeechRegion[], maxSeconds: number): { reg
     seconds += end - r.start;
   }
   return { regions: limited, seconds };
+}
+
+/**
+ * How sure the local voiceprint is that two embeddings are one voice, as a score in (0, 1): the cosine
+ * similarity, symmetrically normalised against a cohort of other voices (S-norm — each side's cosine with
+ * the training readers gives the mean and spread of what "someone else" scores against it), passed through
+ * a logistic centred on `SNORM_THRESHOLD`, so 0.5 is the decision boundary. Normalisation makes one
+ * threshold hold for a clean enrollment and a noisy diarized speaker alike: a voice that is close to
+ * everybody (a muffled or mixed segment) no longer clears it just by being close to the user.
+ */
+export function voiceprintScore(a: number[], b: number[]): number {
+  const raw = cosine(a, b);
+  const sa = cohortStats(a), sb = cohortStats(b);
+  const z = 0.5 * ((raw - sa.mean) / sa.sd + (raw - sb.mean) / sb.sd);
+  return 1 / (1 + Math.exp(-(z - SNORM_THRESHOLD)));
+}
+
+function cohortStats(v: number[]): { mean: number; sd: number } {
+  const cohort = SPEAKER_MODEL.cohort ?? [];
+  if (cohort.length < 2) return { mean: 0, sd: 1 };
+  const scores = cohort.map((c) => cosine(v, c));
+  const mean = scores.reduce((x, y) => x + y, 0) / scores.length;
+  const sd = Math.sqrt(scores.reduce((x, y) => x + (y - mean) ** 2, 0) / scores.length) || 1;
+  return { mean, sd };
 }
 
 export function cosine(a: number[], b: number[]): number {
