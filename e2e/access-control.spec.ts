@@ -24,6 +24,9 @@ const CASES: Record<string, AccessCase> = {
   "route /api/auth/[...nextauth]": { public: "Auth.js sign-in, CSRF and session endpoints" },
   "action app/sign-in/actions.ts#signInAsLocalDev": { public: "signing in; refused by config when local-dev is off" },
   "action app/sign-in/actions.ts#signOutAction": { public: "signing out only clears the caller's own cookie" },
+  "action app/sign-in/actions.ts#signOutEverywhereAction": {
+    public: "ends only the caller's own sessions: the user id comes from the caller's session, never from input (e2e/hardening.spec.ts tests it)",
+  },
   "page /": { public: "landing page" },
   "page /sign-in": { public: "sign-in page" },
 
