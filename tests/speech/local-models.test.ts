@@ -198,7 +198,7 @@ describe("the local engine with fake models in the models dir", () => {
   it("without a models dir the built-in engine is used, named `local`", () => {
     const p = createSpeechProviders({ local: {} });
     expect([p.transcription.name, p.diarization.name, p.voiceprint.name]).toEqual(["local", "local", "local"]);
-    expect(p.voiceprint.model).toBe("scryon-mfcc-pitch");
+    expect(p.voiceprint.model).toBe("scryon-mfcc-lda");
   });
 
   it("picks the installed models per role and names them; a role without a complete set keeps the built-in engine", () => {
