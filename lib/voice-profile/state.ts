@@ -4,42 +4,10 @@ import { getVoiceProfile, getVoiceUserState, type VoiceUserState } from "@/db/qu
 import type { UserVoiceProfile } from "@/db/schema";
 import { getPipelineDeps } from "@/lib/pipeline/deps";
 import type { VoiceprintProvider } from "@/lib/speech/types";
+import type { VoiceProfileState } from "./types";
 import { isProfileUsable, madeByProvider } from "./usable";
 
-/** What `GET /api/voice-profile` answers (and the POSTs that change it). The embedding is never part of it. */
-export interface VoiceProfileState {
-  consent: { currentVersion: string; consentedVersion: string | null; consentedAt: string | null; current: boolean };
-  profile: null | {
-    status: "ACTIVE" | "NEEDS_CONSENT";
-    provider: string;
-    model: string | null;
-    modelVersion: string | null;
-    consentVersion: string;
-    consentedAt: string | null;
-    sampleSeconds: number | null;
-    enrolledAt: string;
-    updatedAt: string;
-    usable: boolean;
-    threshold: number | null;
-  };
-  enrollment: null | {
-    id: string;
-    state: "RUNNING" | "SUCCEEDED" | "FAILED";
-    startedAt: string;
-    finishedAt: string | null;
-    errorCode: string | null;
-    errorMessage: string | null;
-  };
-  apply: null | {
-    state: "RUNNING" | "DONE" | "FAILED";
-    total: number;
-    processed: number;
-    matched: number;
-    skippedExpired: number;
-    startedAt: string;
-    finishedAt: string | null;
-  };
-}
+export type { VoiceProfileState };
 
 export interface VoiceProfileConfig {
   consentVersion: string;
