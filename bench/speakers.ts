@@ -70,7 +70,7 @@ async function diarizeCall(conversation: Conversation, variant: Variant, set: st
   return { ...scoreCall(conversation, result), set, call: conversation.name, variant, seconds: conversation.durationSeconds, diarizeSeconds };
 }
 
-function scoreCall(conversation: Conversation, result: DiarizationResult) {
+function scoreCall(conversation: Pick<Conversation, "turns" | "backchannels">, result: DiarizationResult) {
   const score = scoreDiarization(conversation.turns, result.segments);
   const { der } = diarizationErrorRate(conversation.turns, result.segments, 0.25);
   let right = 0;
@@ -246,8 +246,7 @@ async function syntheticRows(): Promise<CallRow[]> {
       const started = performance.now();
       const result = await diarizer.diarize(audio);
       const diarizeSeconds = (performance.now() - started) / 1000;
-      const conversation = { turns: f.truth.turns, backchannels: [] } as unknown as Conversation;
-      rows.push({ ...scoreCall(conversation, result), set: "synthetic", call: f.name, variant: audio.distinctChannels ? "stereo-16k" : "mono-16k", seconds: audio.durationSeconds, diarizeSeconds });
+      rows.push({ ...scoreCall({ turns: f.truth.turns, backchannels: [] }, result), set: "synthetic", call: f.name, variant: audio.distinctChannels ? "stereo-16k" : "mono-16k", seconds: audio.durationSeconds, diarizeSeconds });
     }
   } finally {
     await rm(root, { recursive: true, force: true });
