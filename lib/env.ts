@@ -111,6 +111,11 @@ const envSchema = z
     SCRYON_STALL_MINUTES: positiveInt(120),
     /** Processing events older than this are deleted by the sweeper. */
     SCRYON_EVENT_RETENTION_DAYS: positiveInt(90),
+    /** Tests only: a directory of armed fault points (lib/pipeline/fault-hooks.ts); unset = no fault injection. */
+    SCRYON_FAULT_HOLD: z.preprocess(
+      emptyToUndefined,
+      z.string().refine((value) => path.isAbsolute(value), "must be an absolute directory path (tests only)").optional(),
+    ),
   })
   .superRefine((value, ctx) => {
     if (value.SCRYON_STORAGE === "vercel-blob" && !value.BLOB_READ_WRITE_TOKEN) {
@@ -173,6 +178,8 @@ export interface AppEnv {
     | { mode: "inngest"; eventKey: string; signingKey: string; baseUrl: string | undefined };
   stallAfterMs: number;
   eventRetentionMs: number;
+  /** SCRYON_FAULT_HOLD: where the crash tests arm fault points; undefined in every real deployment. */
+  faultHoldDir: string | undefined;
   timeZone: string;
   analysis:
     | { provider: "local" }
@@ -253,6 +260,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     analysis: analysisConfig(raw),
     stallAfterMs: raw.SCRYON_STALL_MINUTES * 60_000,
     eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
+    faultHoldDir: raw.SCRYON_FAULT_HOLD,
   };
 }
 

@@ -3,6 +3,7 @@ import type { DbOrTx } from "@/db";
 import { insertProcessingEvent, latestStageEvent } from "@/db/queries/events";
 import type { ProcessingStage } from "@/db/schema";
 import { classifyError, sanitizeErrorMessage, StageError } from "./errors";
+import { faultHold } from "./fault-hooks";
 
 const interrupted = () => new StageError("INTERRUPTED", "The server stopped during this attempt.", true);
 
@@ -55,12 +56,15 @@ export class ProcessingEventLogger {
 
   /** Runs one attempt of a stage; logs its outcome and rethrows a classified StageError on failure. */
   async run<T>(context: StageContext, attempt: () => Promise<T>): Promise<T> {
+    await faultHold(context.stage, "before", context.callId);
     await this.closeInterrupted(context);
     await this.write(context, { status: "STARTED" });
+    await faultHold(context.stage, "during", context.callId);
     const started = this.now();
     try {
       const result = await attempt();
       await this.write(context, { status: "COMPLETED", durationMs: Math.round(this.now() - started) });
+      await faultHold(context.stage, "after", context.callId);
       return result;
     } catch (error) {
       const stageError = classifyError(error);
