@@ -27,6 +27,7 @@ import type {
 } from "@/lib/speech/types";
 import { analysisKey, diarizationKey, transcriptNormalizedKey, transcriptRawKey, type ObjectStorage } from "@/lib/storage";
 import { mergeTranscript, type NormalizedTranscript } from "@/lib/transcript/normalize";
+import { isProfileUsable } from "@/lib/voice-profile/usable";
 import { loadJsonArtifact, saveJsonArtifact } from "./artifacts";
 import { StageError } from "./errors";
 import { ProcessingEventLogger } from "./event-logger";
@@ -152,12 +153,7 @@ export async function runTranscription(deps: PipelineDeps, ref: CallRef): Promis
 async function matchUserVoice(deps: PipelineDeps, ref: CallRef, diarization: DiarizationResult): Promise<VoiceprintMatch[] | null> {
   const profile = await getVoiceProfile(deps.db, ref);
   if (!profile) return null;
-  const usable =
-    profile.provider === deps.voiceprint.name &&
-    (profile.model ?? "") === deps.voiceprint.model &&
-    (profile.modelVersion ?? "") === deps.voiceprint.modelVersion &&
-    profile.consentVersion === deps.voiceConsentVersion;
-  if (!usable || diarization.speakers.length === 0) return null;
+  if (!isProfileUsable(profile, deps.voiceprint, deps.voiceConsentVersion) || diarization.speakers.length === 0) return null;
   try {
     const audio = await ensurePreparedAudio(deps, ref);
     return await deps.voiceprint.identify(audio, diarization, [{ userId: ref.userId, embedding: profile.embeddingJson }]);
