@@ -1,3 +1,5 @@
+import type { VoiceApplyState, VoiceEnrollmentState } from "@/db/schema/users";
+
 /**
  * What `GET /api/voice-profile` answers (and `POST …/consent`, `POST /api/voice-profile`, `POST …/apply`):
  * the signed-in user's consent, profile, latest enrollment run and latest "find me in earlier calls" run.
@@ -24,21 +26,7 @@ export interface VoiceProfileState {
     usable: boolean;
     threshold: number | null;
   };
-  enrollment: null | {
-    id: string;
-    state: "RUNNING" | "SUCCEEDED" | "FAILED";
-    startedAt: string;
-    finishedAt: string | null;
-    errorCode: string | null;
-    errorMessage: string | null;
-  };
-  apply: null | {
-    state: "RUNNING" | "DONE" | "FAILED";
-    total: number;
-    processed: number;
-    matched: number;
-    skippedExpired: number;
-    startedAt: string;
-    finishedAt: string | null;
-  };
+  /** The stored run states (type-only import: nothing of the schema reaches the client bundle). */
+  enrollment: null | VoiceEnrollmentState;
+  apply: null | Omit<VoiceApplyState, "id">;
 }
