@@ -1,6 +1,5 @@
 import "server-only";
 import { Readable } from "node:stream";
-import path from "node:path";
 import busboy from "busboy";
 import { NextResponse } from "next/server";
 import { getDb } from "@/db";
@@ -11,7 +10,7 @@ import { AppError } from "@/lib/http/errors";
 import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
 import { abandonUpload, beginCall, finishUpload, spoolToFile, tooLarge, type IngestDeps } from "./ingest";
-import { uploadSpoolDir } from "./lifecycle";
+import { multipartSpoolPath, uploadSpoolDir } from "./lifecycle";
 import { callMetadataSchema, uploadFilenameSchema } from "./metadata";
 import { toCallJson } from "./serialize";
 
@@ -57,7 +56,7 @@ export async function receiveMultipartUpload(request: Request, userId: string, d
   /** Metadata sent before the file is checked before anything is created; a failed spool cleans up after itself. */
   async function spoolFilePart(stream: Readable, filename: string | undefined): Promise<SpooledFile> {
     const call = await beginCall(deps.db, userId, callMetadataSchema.parse(fields), uploadFilenameSchema.parse(filename ?? null));
-    const filePath = path.join(spoolDir, `${call.id}.part`);
+    const filePath = multipartSpoolPath(spoolDir, call.id);
     try {
       await spoolToFile(stream, { filePath, maxBytes: deps.maxUploadBytes });
     } catch (error) {

@@ -4,7 +4,7 @@ import { loadEnv } from "@/lib/env";
 import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
 import { recoverCompletedUploads } from "@/lib/uploads/tus";
-import { cleanupStaleUploads, uploadSpoolDir } from "./lifecycle";
+import { abandonInterruptedMultipartUploads, cleanupStaleUploads, uploadSpoolDir } from "./lifecycle";
 
 /** An upload that has received no bytes for this long is taken as abandoned. */
 export const STALE_UPLOAD_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -21,6 +21,8 @@ export async function recoverUploadsAtBoot(): Promise<void> {
     const spoolDir = uploadSpoolDir(env.dataDir);
     const recovered = await recoverCompletedUploads({ db, storage, maxUploadBytes: env.maxUploadBytes, onQueued: (call) => enqueueCall(call) }, spoolDir);
     if (recovered > 0) console.info(`[uploads] finished ${recovered} upload(s) that were complete when the server stopped`);
+    const cut = await abandonInterruptedMultipartUploads({ db, storage, spoolDir });
+    if (cut > 0) console.info(`[uploads] removed ${cut} multipart upload(s) cut off when the server stopped`);
     const removed = await cleanupStaleUploads({ db, storage, spoolDir }, { olderThan: new Date(Date.now() - STALE_UPLOAD_AFTER_MS) });
     if (removed > 0) console.info(`[uploads] removed ${removed} upload(s) that stopped more than a day ago`);
   } catch (error) {
