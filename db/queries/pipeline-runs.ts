@@ -191,8 +191,12 @@ export async function finishJob(db: DbOrTx, jobId: string, now: Date): Promise<v
 }
 
 /** Gives a claimed job back untouched (the engine could not process it; it is tried again). */
-export async function releaseJob(db: DbOrTx, jobId: string): Promise<void> {
-  await db.update(pipelineJobs).set({ lockedUntil: null, lockedBy: null }).where(eq(pipelineJobs.id, jobId));
+/** Drops a job's lease; with `owner`, only while that engine still holds it (not after another took it over). */
+export async function releaseJob(db: DbOrTx, jobId: string, owner?: string): Promise<void> {
+  await db
+    .update(pipelineJobs)
+    .set({ lockedUntil: null, lockedBy: null })
+    .where(owner ? and(eq(pipelineJobs.id, jobId), eq(pipelineJobs.lockedBy, owner)) : eq(pipelineJobs.id, jobId));
 }
 
 /** Releases a claimed job to run again later (a retry). */

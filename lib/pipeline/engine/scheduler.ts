@@ -36,6 +36,11 @@ export class Scheduler {
   private leaseTimer: ReturnType<typeof setInterval> | null = null;
   /** Jobs whose processing threw (a database error): retried after a growing real-time pause. */
   private readonly cooldown = new Map<string, { until: number; failures: number }>();
+  /**
+   * Jobs whose lease could not be given back (the database was away when their processing failed): given
+   * back by the next pass that reaches the database, instead of waiting out the lease (60 s).
+   */
+  private readonly unreleased = new Set<string>();
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -170,6 +175,10 @@ export class Scheduler {
   /** One pass: claim what is due and may run, start it. Returns how many jobs were started. */
   private async pass(): Promise<number> {
     const { db, maxConcurrency, leaseMs, owner } = this.options;
+    for (const jobId of [...this.unreleased]) {
+      await releaseJob(db, jobId, owner); // still away: throws, the loop logs it and tries again
+      this.unreleased.delete(jobId);
+    }
     const capacity = maxConcurrency - this.inFlight.size;
     if (capacity <= 0) return 0;
     const now = this.options.now();
@@ -202,11 +211,11 @@ export class Scheduler {
       .catch(async (error: unknown) => {
         // Unexpected (a database error, a bug): give the job back and retry it after a pause that grows
         // with each failure (real time, so it also works under a test's frozen clock). If even the
-        // release fails, the lease brings the job back.
+        // release fails, the next pass that reaches the database gives it back.
         const failures = (this.cooldown.get(job.id)?.failures ?? 0) + 1;
         this.cooldown.set(job.id, { failures, until: Date.now() + Math.min(100 * 2 ** (failures - 1), 30_000) });
         this.options.logger.error(`Embedded Inngest engine: job ${job.kind} ${job.stepId} of run ${job.runId ?? "-"} failed (${failures}x)`, error);
-        await releaseJob(this.options.db, job.id).catch(() => {});
+        await releaseJob(this.options.db, job.id, this.options.owner).catch(() => void this.unreleased.add(job.id));
       })
       .finally(() => {
         for (const { group } of groups) {

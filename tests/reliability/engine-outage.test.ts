@@ -1,0 +1,118 @@
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateDatabase, openDatabase, type DatabaseHandle } from "@/db/client";
+import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
+
+/**
+ * Regression (found by e2e/faults.spec.ts): a step that finished while PostgreSQL was down could neither be
+ * stored nor have its lease given back, so its run sat until the lease lapsed (60 s in the app) after the
+ * database was back. The engine now gives such a lease back on its first pass that reaches the database.
+ * A throwaway cluster (as tests/reliability/postgres-restart.test.ts) is stopped with `-m immediate` while a
+ * step runs; the lease here is 10 minutes, so only the fix lets the run complete in this test's time.
+ */
+
+function findPgBin(name: string): string | null {
+  let versions: string[] = [];
+  try {
+    versions = fs.readdirSync("/usr/lib/postgresql").sort().reverse();
+  } catch {
+    return null;
+  }
+  for (const version of versions) {
+    const candidate = path.join("/usr/lib/postgresql", version, "bin", name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  return null;
+}
+
+const initdb = findPgBin("initdb");
+const pgCtl = findPgBin("pg_ctl");
+const isRoot = process.getuid?.() === 0;
+const available = process.platform === "linux" && Boolean(initdb && pgCtl) && (!isRoot || fs.existsSync("/usr/sbin/runuser"));
+
+function pg(binary: string, args: string[]): string {
+  const [command, commandArgs] = isRoot ? ["/usr/sbin/runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, args];
+  return execFileSync(command, commandArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe.runIf(available)("the embedded engine across a PostgreSQL outage", () => {
+  let dir: string;
+  let port: number;
+  let handle: DatabaseHandle;
+  let engine: EmbeddedEngine | null = null;
+  const start = () => pg(pgCtl!, ["-D", dir, "-l", path.join(dir, "server.log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+  const stop = () => pg(pgCtl!, ["-D", dir, "-m", "immediate", "-w", "stop"]);
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-engine-outage-"));
+    if (isRoot) execFileSync("chown", ["postgres", dir]);
+    pg(initdb!, ["-D", dir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+    port = await freePort();
+    start();
+    handle = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, maxConnections: 3 });
+    await migrateDatabase(handle);
+  }, 120_000);
+  afterAll(async () => {
+    await engine?.stop().catch(() => {});
+    await handle?.close().catch(() => {});
+    try {
+      stop();
+    } catch {
+      // already stopped
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a step that finished during the outage is run again soon after, not after its lease", async () => {
+    let reached!: () => void;
+    const inStep = new Promise<void>((resolve) => (reached = resolve));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let runs = 0;
+    const client = createEmbeddedClient({ id: `outage-${randomUUID().slice(0, 8)}` });
+    const fn = client.createFunction({ id: "outage", retries: 3, triggers: [{ event: "test/outage" }] }, async ({ step }) => {
+      const first = await step.run("slow", async () => {
+        runs++;
+        if (runs === 1) {
+          reached();
+          await gate; // the database goes away meanwhile
+        }
+        return runs;
+      });
+      return step.run("after", async () => `done after ${first}`);
+    });
+    let jobFailed!: () => void;
+    const failedAgainstOutage = new Promise<void>((resolve) => (jobFailed = resolve));
+    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (message: string) => void (/ failed \(\d+x\)/.test(message) && jobFailed()) };
+    engine = createEmbeddedEngine({ db: handle.db, client, functions: [fn], pollIntervalMs: 100, leaseMs: 600_000, logger: quiet });
+    await engine.start();
+    await engine.send({ name: "test/outage", id: randomUUID(), data: {} });
+    await inStep;
+
+    stop();
+    open();
+    // The step's result cannot be stored now: the engine gives up on this attempt (and cannot release it).
+    await failedAgainstOutage;
+    start();
+    const restarted = Date.now();
+    await expect.poll(async () => (await engine!.listRuns({})).map((entry) => entry.status), { timeout: 40_000, interval: 200 }).toEqual(["COMPLETED"]);
+    expect(runs).toBe(2); // the step ran again (its first result was never stored)
+    console.info(`[engine-outage] run completed ${Date.now() - restarted} ms after the database came back (lease 600 s)`);
+  }, 120_000);
+});
