@@ -18,6 +18,9 @@ export interface DatabaseHandle {
 
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), "drizzle");
 
+/** PostgreSQL settings of the embedded PGlite database (`-c name=value` at its start). */
+export const PGLITE_SETTINGS = ["shared_buffers=16MB", "maintenance_work_mem=16MB"];
+
 /** Opens a database: postgres.js when a URL is given, else PGlite in `pgliteDir` (or in memory). */
 export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: string; maxConnections?: number }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -40,7 +43,13 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
     // PGlite does not create parent directories itself.
     fs.mkdirSync(path.dirname(options.pgliteDir), { recursive: true });
   }
-  const client = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
+  // PGlite runs PostgreSQL in this process's wasm heap, which grows and never shrinks: its settings are the
+  // server's memory. shared_buffers is 128 MB by default; 16 MB keeps the whole hot set of a one-user
+  // install (data pages are also in the OS page cache, PGlite reads real files) and saves ~110 MB resident.
+  // maintenance_work_mem bounds what a migration's CREATE INDEX takes (default 64 MB). See
+  // docs/performance-uploads-memory.md.
+  const settings = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])] };
+  const client = options.pgliteDir ? new PGlite(options.pgliteDir, settings) : new PGlite(settings);
   await client.waitReady;
   return {
     db: drizzle(client, { schema }) as unknown as Database,
