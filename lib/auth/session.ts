@@ -1,4 +1,5 @@
 import "server-only";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { auth } from "@/auth";
@@ -7,6 +8,7 @@ import { getUserById } from "@/db/queries/users";
 import type { User } from "@/db/schema";
 import { loadEnv, type AppEnv } from "@/lib/env";
 import { LOCAL_DEV_EXTERNAL_ID, localDevSignInEnabled } from "./local-dev";
+import { decodeSessionToken, sessionCookieName, sessionTokenFrom, type SessionClaims } from "./session-token";
 import { toAppError } from "@/lib/http/api";
 import { unauthenticated } from "@/lib/http/errors";
 
@@ -24,12 +26,33 @@ export function sessionStillValid(user: User, sessionVersion: number | undefined
 
 /** The signed-in user, or null. A session whose user row is gone, or that the policy no longer allows, counts as signed out. */
 export async function getCurrentUser(): Promise<User | null> {
-  const session = await auth();
-  const userId = session?.user?.id;
-  if (!userId) return null;
-  const user = await getUserById(await getDb(), userId);
-  if (!user || !sessionStillValid(user, session.sessionVersion, loadEnv())) return null;
+  const env = loadEnv();
+  const claims = await sessionClaims(env);
+  if (!claims) return null;
+  // Never cached: "sign out everywhere" and a sign-in method turned off take effect on the next request.
+  const user = await getUserById(await getDb(), claims.userId);
+  if (!user || !sessionStillValid(user, claims.sessionVersion, env)) return null;
   return user;
+}
+
+/**
+ * The session's claims. In a request, the cookie is decoded directly, once per token (lib/auth/session-token.ts:
+ * Auth.js' `auth()` re-encrypts a token per call that a route handler cannot even send back). Outside a
+ * request scope (scripts, tests that stand in for Auth.js) it asks Auth.js.
+ */
+async function sessionClaims(env: AppEnv): Promise<SessionClaims | null> {
+  let requestCookies: Awaited<ReturnType<typeof cookies>>;
+  let requestHeaders: Awaited<ReturnType<typeof headers>>;
+  try {
+    [requestCookies, requestHeaders] = await Promise.all([cookies(), headers()]);
+  } catch {
+    const session = await auth();
+    const userId = session?.user?.id;
+    return userId ? { userId, sessionVersion: session.sessionVersion ?? 0 } : null;
+  }
+  const cookieName = sessionCookieName(requestHeaders.get("x-forwarded-proto"));
+  const token = sessionTokenFrom(requestCookies.getAll(), cookieName);
+  return token ? decodeSessionToken(token, cookieName, env) : null;
 }
 
 /** For route handlers: the signed-in user, or a 401 AppError. */
