@@ -10,7 +10,7 @@ import { upsertUserByExternalId } from "@/db/queries/users";
 import { pipelineJobs } from "@/db/schema";
 import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
 import { isDeadLocalOwner } from "@/lib/pipeline/engine/engine";
-import { dieWithParent } from "@/lib/process/die-with-parent";
+import { CHILD_NICENESS, dieWithParent } from "@/lib/process/die-with-parent";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
 import { CRASH_EVENT, createCrashFunction } from "./fixtures/crash-function";
 
@@ -71,12 +71,29 @@ async function deadPid(): Promise<number> {
 }
 
 describe("dieWithParent", () => {
-  it.runIf(process.platform === "linux" && fs.existsSync("/usr/bin/setpriv"))("wraps a found program in setpriv --pdeathsig and leaves a missing one alone", () => {
-    const [command, args] = dieWithParent("sleep", ["1"], {} as NodeJS.ProcessEnv);
-    expect(command).toBe("/usr/bin/setpriv");
-    expect(args.slice(0, 3)).toEqual(["--pdeathsig", "KILL", "--"]);
-    expect(args[3]).toMatch(/\/sleep$/);
-    expect(dieWithParent("no-such-program-here", ["x"], {} as NodeJS.ProcessEnv)).toEqual(["no-such-program-here", ["x"]]);
+  it.runIf(process.platform === "linux" && fs.existsSync("/usr/bin/setpriv") && fs.existsSync("/usr/bin/nice"))(
+    "wraps a found program in nice and setpriv --pdeathsig and leaves a missing one alone",
+    () => {
+      const [command, args] = dieWithParent("sleep", ["1"], {} as NodeJS.ProcessEnv);
+      expect(command).toBe("/usr/bin/nice");
+      expect(args.slice(0, 6)).toEqual(["-n", String(CHILD_NICENESS), "/usr/bin/setpriv", "--pdeathsig", "KILL", "--"]);
+      expect(args[6]).toMatch(/\/sleep$/);
+      expect(args.slice(7)).toEqual(["1"]);
+      expect(dieWithParent("no-such-program-here", ["x"], {} as NodeJS.ProcessEnv)).toEqual(["no-such-program-here", ["x"]]);
+    },
+  );
+
+  it.runIf(process.platform === "linux" && fs.existsSync("/usr/bin/nice"))("the child is the program itself, at the processing niceness", async () => {
+    const [command, args] = dieWithParent("sleep", ["30"], {} as NodeJS.ProcessEnv);
+    const child = spawn(command, args, { stdio: "ignore", env: {} });
+    try {
+      // Wait until the exec chain (nice → setpriv → sleep) has reached the program.
+      await expect.poll(() => comm(child.pid!), { timeout: 10_000 }).toBe("sleep");
+      const niceness = Number(fs.readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      expect(niceness).toBe(Math.min(19, os.getPriority() + CHILD_NICENESS));
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
 
