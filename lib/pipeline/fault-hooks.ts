@@ -16,9 +16,9 @@ export type FaultPoint = "before" | "during" | "after";
 export async function faultHold(stage: string, point: FaultPoint, callId: string | null): Promise<void> {
   const dir = loadEnv().faultHoldDir;
   if (!dir || !callId) return;
-  const held = path.join(dir, `${stage}.${point}.${callId}.held`);
+  const held = path.join(/*turbopackIgnore: true*/ dir, `${stage}.${point}.${callId}.held`);
   try {
-    await fs.rename(path.join(dir, `${stage}.${point}`), held);
+    await fs.rename(path.join(/*turbopackIgnore: true*/ dir, `${stage}.${point}`), held);
   } catch {
     return; // not armed, or another call claimed it
   }

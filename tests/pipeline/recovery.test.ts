@@ -85,7 +85,7 @@ describe("dieWithParent", () => {
 
   it.runIf(process.platform === "linux" && fs.existsSync("/usr/bin/nice"))("the child is the program itself, at the processing niceness", async () => {
     const [command, args] = dieWithParent("sleep", ["30"], {} as NodeJS.ProcessEnv);
-    const child = spawn(command, args, { stdio: "ignore", env: {} });
+    const child = spawn(command, args, { stdio: "ignore", env: {} as NodeJS.ProcessEnv });
     try {
       // Wait until the exec chain (nice → setpriv → sleep) has reached the program.
       await expect.poll(() => comm(child.pid!), { timeout: 10_000 }).toBe("sleep");
