@@ -28,6 +28,8 @@ export interface StartAppOptions {
   quiet?: boolean;
   /** A `.next` copy to serve instead of `.next` (see SCRYON_NEXT_DIST_DIR in next.config.ts). */
   distDir?: string;
+  /** Extra Node flags for the server process (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export async function waitFor(url: string, timeoutMs = 120_000): Promise<void> {
@@ -76,7 +78,7 @@ export function descendants(pid: number): number[] {
 export async function startApp(options: StartAppOptions): Promise<AppServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-bench-app-"));
   const base = `http://127.0.0.1:${options.port}`;
-  const child = spawn(process.execPath, [path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(options.port), "-H", "127.0.0.1"], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.resolve("node_modules/next/dist/bin/next"), "start", "-p", String(options.port), "-H", "127.0.0.1"], {
     detached: true, // its own process group, so the whole server (and its children) go at stop()
     env: {
       ...process.env,
