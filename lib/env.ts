@@ -111,6 +111,8 @@ const envSchema = z
     SCRYON_STALL_MINUTES: positiveInt(120),
     /** Processing events older than this are deleted by the sweeper. */
     SCRYON_EVENT_RETENTION_DAYS: positiveInt(90),
+    /** A browser recording that has sent nothing (no chunk, no heartbeat) for this long is finished as it is; 0 = never. */
+    SCRYON_RECORDING_FINALIZE_SECONDS: positiveInt(600),
     /** Tests only: a directory of armed fault points (lib/pipeline/fault-hooks.ts); unset = no fault injection. */
     SCRYON_FAULT_HOLD: z.preprocess(
       emptyToUndefined,
@@ -178,6 +180,8 @@ export interface AppEnv {
     | { mode: "inngest"; eventKey: string; signingKey: string; baseUrl: string | undefined };
   stallAfterMs: number;
   eventRetentionMs: number;
+  /** SCRYON_RECORDING_FINALIZE_SECONDS in ms: an abandoned recording is finished after this much silence. */
+  recordingFinalizeMs: number;
   /** SCRYON_FAULT_HOLD: where the crash tests arm fault points; undefined in every real deployment. */
   faultHoldDir: string | undefined;
   timeZone: string;
@@ -260,6 +264,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     analysis: analysisConfig(raw),
     stallAfterMs: raw.SCRYON_STALL_MINUTES * 60_000,
     eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
+    recordingFinalizeMs: raw.SCRYON_RECORDING_FINALIZE_SECONDS * 1000,
     faultHoldDir: raw.SCRYON_FAULT_HOLD,
   };
 }

@@ -4,6 +4,7 @@ import { loadEnv } from "@/lib/env";
 import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
 import { recoverCompletedUploads } from "@/lib/uploads/tus";
+import { startRecordingFinalizer } from "@/lib/recording/server";
 import { abandonInterruptedMultipartUploads, cleanupStaleUploads, uploadSpoolDir } from "./lifecycle";
 
 /** An upload that has received no bytes for this long is taken as abandoned. */
@@ -25,6 +26,7 @@ export async function recoverUploadsAtBoot(): Promise<void> {
     if (cut > 0) console.info(`[uploads] removed ${cut} multipart upload(s) cut off when the server stopped`);
     const removed = await cleanupStaleUploads({ db, storage, spoolDir }, { olderThan: new Date(Date.now() - STALE_UPLOAD_AFTER_MS) });
     if (removed > 0) console.info(`[uploads] removed ${removed} upload(s) that stopped more than a day ago`);
+    startRecordingFinalizer(async () => ({ db, storage, spoolDir, timeZone: env.timeZone, maxUploadBytes: env.maxUploadBytes, onQueued: (call) => enqueueCall(call) }), env.recordingFinalizeMs);
   } catch (error) {
     console.error("[uploads] recovering uploads at boot failed", error);
   }

@@ -14,6 +14,7 @@ import { getVoiceProfile } from "@/db/queries/voice-profiles";
 import { callArtifacts, callRecords, type ArtifactType, type CallRecord, type ProcessingStage } from "@/db/schema";
 import { ownerFromSpeaker } from "@/lib/action-items/owner";
 import type { AnalysisProvider, StoredAnalysis } from "@/lib/analysis/types";
+import { microphoneSpeaker } from "@/lib/recording/server";
 import { resolveSpeakers } from "@/lib/speakers/resolve";
 import { prepareAudio } from "@/lib/speech/prepare";
 import type {
@@ -181,6 +182,7 @@ export async function runNormalization(deps: PipelineDeps, ref: CallRef): Promis
       user: { id: user.id, displayName: user.displayName },
       call: { contactName: call.contactName },
       matches: await matchUserVoice(deps, ref, diarization),
+      microphoneSpeaker: await microphoneSpeaker(deps.db, ref, diarization),
     });
     await saveJsonArtifact(deps, {
       ...ref,

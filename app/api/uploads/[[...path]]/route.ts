@@ -4,6 +4,7 @@ import { uploadSpoolDir } from "@/lib/calls/lifecycle";
 import { loadEnv } from "@/lib/env";
 import { apiRoute } from "@/lib/http/api";
 import { enqueueCall } from "@/lib/pipeline/enqueue";
+import { onRecordingQueued } from "@/lib/recording/server";
 import { getStorage } from "@/lib/storage";
 import { createTusServer } from "@/lib/uploads/tus";
 
@@ -14,10 +15,13 @@ export const dynamic = "force-dynamic";
 const handle = apiRoute(async (request) => {
   const user = await requireUser();
   const env = loadEnv();
+  const db = await getDb();
+  const spoolDir = uploadSpoolDir(env.dataDir);
   const server = createTusServer({
     userId: user.id,
-    deps: { db: await getDb(), storage: getStorage(), maxUploadBytes: env.maxUploadBytes, onQueued: (call) => enqueueCall(call) },
-    spoolDir: uploadSpoolDir(env.dataDir),
+    // A browser recording's UPLOAD event says so (and which channel is the microphone) before the pipeline starts.
+    deps: { db, storage: getStorage(), maxUploadBytes: env.maxUploadBytes, onQueued: (call) => onRecordingQueued({ db, spoolDir, enqueue: (queued) => enqueueCall(queued) }, call) },
+    spoolDir,
   });
   return server.handle(request);
 });
