@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createWriteStream, type Dirent } from "node:fs";
+import { createReadStream, createWriteStream, type Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
@@ -205,6 +205,47 @@ export function createLocalStorage(rootDir: string): ObjectStorage {
         await fs.rename(tmpData, file);
         return { key, size: info.size, contentType: meta.contentType, uploadedAt: info.mtime };
       } catch (error) {
+        await Promise.all([unlinkQuietly(tmpData), unlinkQuietly(tmpMeta)]).catch(() => {});
+        if (signal?.aborted) throw signal.reason;
+        throw mapFsError(error, key);
+      }
+    },
+
+    async putFile(key: string, source: string, options: PutOptions): Promise<StoredObject> {
+      const file = filePath(key);
+      const { signal } = options;
+      signal?.throwIfAborted();
+      const info = await fs.stat(source);
+      if (!info.isFile()) throw new StorageError("INVALID_KEY", `putFile: the source of ${key} is not a regular file`);
+      const dir = path.dirname(file);
+      const tmpId = randomUUID();
+      const tmpData = path.join(dir, `.${path.basename(file)}${RESERVED_CHAR}${tmpId}.tmp`);
+      const tmpMeta = path.join(dir, `.${path.basename(file)}${RESERVED_CHAR}${tmpId}.meta.tmp`);
+      try {
+        if ((await fs.lstat(file).catch(() => null))?.isDirectory()) {
+          throw new StorageError("INVALID_KEY", `Key ${key} conflicts with an existing object or folder`);
+        }
+        await fs.mkdir(dir, { recursive: true });
+        // Into the object's folder first (same filesystem, or EXDEV), then into place: the key never
+        // names a half-moved file, and a folder at the key fails before the source is moved.
+        try {
+          await fs.rename(source, tmpData);
+        } catch (error) {
+          if (errorCode(error) !== "EXDEV") throw error;
+          // Another filesystem: one copy, like put(), and the source goes once the copy is whole.
+          await pipeline(iterateBody(createReadStream(source), signal), createWriteStream(tmpData, { flags: "wx" }), signal ? { signal } : {});
+        }
+        signal?.throwIfAborted();
+        const meta: Meta = { contentType: options.contentType };
+        await fs.writeFile(tmpMeta, JSON.stringify(meta), { flag: "wx" });
+        await fs.rename(tmpMeta, file + META_SUFFIX);
+        await fs.rename(tmpData, file);
+        await fs.rm(source, { force: true });
+        const stored = await fs.stat(file);
+        return { key, size: stored.size, contentType: meta.contentType, uploadedAt: stored.mtime };
+      } catch (error) {
+        // Give the bytes back to the caller if they were moved here, so a failure leaves the source as it was.
+        await fs.rename(tmpData, source).catch(() => {});
         await Promise.all([unlinkQuietly(tmpData), unlinkQuietly(tmpMeta)]).catch(() => {});
         if (signal?.aborted) throw signal.reason;
         throw mapFsError(error, key);

@@ -43,6 +43,13 @@ export interface ObjectStorage {
    * Never buffers a whole large body. Resolves with the stored object's real byte count.
    */
   put(key: string, body: PutBody, options: PutOptions): Promise<StoredObject>;
+  /**
+   * Stores the local file at `filePath` under `key` and takes it: on success the file is no longer at
+   * `filePath`. A driver that can do better than streaming the bytes implements it (local storage on the
+   * same filesystem renames the file: each byte is written once); callers fall back to
+   * `put(key, createReadStream(filePath))` when it is absent. On failure the file stays where it was.
+   */
+  putFile?(key: string, filePath: string, options: PutOptions): Promise<StoredObject>;
   /** Null when the key does not exist. A range starting at/after the end throws RANGE_NOT_SATISFIABLE. */
   get(key: string, options?: { range?: ByteRange }): Promise<GetResult | null>;
   head(key: string): Promise<StoredObject | null>;

@@ -1,7 +1,6 @@
 import "server-only";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { FileStore } from "@tus/file-store";
 import { Server } from "@tus/server";
 import type { Database } from "@/db";
 import { getArtifact } from "@/db/queries/artifacts";
@@ -12,6 +11,7 @@ import { callMetadataSchema, uploadFilenameSchema } from "@/lib/calls/metadata";
 import { toAppError } from "@/lib/http/api";
 import { AppError } from "@/lib/http/errors";
 import type { ObjectStorage } from "@/lib/storage";
+import { SniffingFileStore } from "./tus-store";
 
 export const TUS_PATH = "/api/uploads";
 export const CALL_ID_HEADER = "X-Scryon-Call-Id";
@@ -136,13 +136,13 @@ function rebuild(response: Response, body: string): Response {
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
-const stores = globalThis as unknown as { __scryonTusStores?: Map<string, FileStore> };
+const stores = globalThis as unknown as { __scryonTusStores?: Map<string, SniffingFileStore> };
 
-function fileStore(directory: string): FileStore {
+function fileStore(directory: string): SniffingFileStore {
   stores.__scryonTusStores ??= new Map();
   let store = stores.__scryonTusStores.get(directory);
   if (!store) {
-    store = new FileStore({ directory });
+    store = new SniffingFileStore({ directory });
     stores.__scryonTusStores.set(directory, store);
   }
   return store;
@@ -159,9 +159,10 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
   const db: Database = deps.db;
   const storage: ObjectStorage = deps.storage;
 
+  const store = fileStore(directory);
   const server = new Server({
     path: TUS_PATH,
-    datastore: fileStore(directory),
+    datastore: store,
     maxSize: deps.maxUploadBytes,
     relativeLocation: true,
     exposedHeaders: [CALL_ID_HEADER],
@@ -215,6 +216,15 @@ export function createTusServer(options: { userId: string; deps: IngestDeps; spo
       const finished = await answerForFinishedUpload(db, userId, request);
       if (finished) return finished;
       const response = await server.handleWeb(request);
+      // The first chunk was not audio (sniffed while it streamed): the upload goes, the client is told why.
+      const refusal = request.method === "PATCH" && isUuid(uploadIdOf(request)) ? store.takeRefusal(uploadIdOf(request)) : null;
+      if (refusal) {
+        await discard(uploadIdOf(request));
+        return new Response(JSON.stringify({ error: { code: refusal.code, message: refusal.message } }), {
+          status: refusal.status,
+          headers: { "Tus-Resumable": "1.0.0", "Content-Type": "application/json", "Cache-Control": "no-store" },
+        });
+      }
       // A terminated (cancelled) upload takes its call row with it.
       if (request.method === "DELETE" && response.status === 204) {
         await abandonUpload({ db, storage }, { userId, callId: uploadIdOf(request) });
