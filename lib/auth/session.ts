@@ -1,6 +1,6 @@
 import "server-only";
 import { cookies, headers } from "next/headers";
-import { redirect } from "next/navigation";
+import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { auth } from "@/auth";
 import { getDb } from "@/db";
@@ -26,12 +26,11 @@ export function sessionStillValid(user: User, sessionVersion: number | undefined
 
 /** The signed-in user, or null. A session whose user row is gone, or that the policy no longer allows, counts as signed out. */
 export async function getCurrentUser(): Promise<User | null> {
-  const env = loadEnv();
-  const claims = await sessionClaims(env);
+  const claims = await sessionClaims();
   if (!claims) return null;
   // Never cached: "sign out everywhere" and a sign-in method turned off take effect on the next request.
   const user = await getUserById(await getDb(), claims.userId);
-  if (!user || !sessionStillValid(user, claims.sessionVersion, env)) return null;
+  if (!user || !sessionStillValid(user, claims.sessionVersion, loadEnv())) return null;
   return user;
 }
 
@@ -40,19 +39,21 @@ export async function getCurrentUser(): Promise<User | null> {
  * Auth.js' `auth()` re-encrypts a token per call that a route handler cannot even send back). Outside a
  * request scope (scripts, tests that stand in for Auth.js) it asks Auth.js.
  */
-async function sessionClaims(env: AppEnv): Promise<SessionClaims | null> {
+async function sessionClaims(): Promise<SessionClaims | null> {
   let requestCookies: Awaited<ReturnType<typeof cookies>>;
   let requestHeaders: Awaited<ReturnType<typeof headers>>;
   try {
+    // First, as auth() did: while prerendering, this is what marks the page dynamic (Next throws to bail out).
     [requestCookies, requestHeaders] = await Promise.all([cookies(), headers()]);
-  } catch {
+  } catch (error) {
+    unstable_rethrow(error);
     const session = await auth();
     const userId = session?.user?.id;
     return userId ? { userId, sessionVersion: session.sessionVersion ?? 0 } : null;
   }
   const cookieName = sessionCookieName(requestHeaders.get("x-forwarded-proto"));
   const token = sessionTokenFrom(requestCookies.getAll(), cookieName);
-  return token ? decodeSessionToken(token, cookieName, env) : null;
+  return token ? decodeSessionToken(token, cookieName, loadEnv()) : null;
 }
 
 /** For route handlers: the signed-in user, or a 401 AppError. */
