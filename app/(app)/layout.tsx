@@ -22,6 +22,7 @@ export default async function SignedInLayout({ children }: { children: React.Rea
             <NavLink href="/action-items">
               <span className="whitespace-nowrap">Action items</span>
             </NavLink>
+            <NavLink href="/record">Record</NavLink>
             <NavLink href="/upload">Upload</NavLink>
             <NavLink href="/voice-profile">
               <span className="whitespace-nowrap">Voice profile</span>
