@@ -100,6 +100,9 @@ export function Recorder({ chunkMs, heartbeatMs }: { chunkMs: number; heartbeatM
   const run = useRef<RecordingRun | null>(null);
   const wakeLock = useRef<WakeLockSentinel | null>(null);
   const heading = useRef<HTMLHeadingElement | null>(null);
+  const pauseButton = useRef<HTMLButtonElement | null>(null);
+  const resumeButton = useRef<HTMLButtonElement | null>(null);
+  const doneLink = useRef<HTMLAnchorElement | null>(null);
 
   const active = phase.kind === "recording" || phase.kind === "paused" || phase.kind === "finishing" || phase.kind === "starting";
 
@@ -166,6 +169,13 @@ export function Recorder({ chunkMs, heartbeatMs }: { chunkMs: number; heartbeatM
   }, [phase.kind]);
 
   useEffect(() => () => run.current?.release(), []);
+
+  // The control that replaced the one just pressed takes the focus (Start → Pause ⇄ Resume, Stop → Open the call).
+  useEffect(() => {
+    if (phase.kind === "recording") pauseButton.current?.focus();
+    if (phase.kind === "paused") resumeButton.current?.focus();
+    if (phase.kind === "done") doneLink.current?.focus();
+  }, [phase.kind]);
 
   const onFieldChange = useCallback((name: CallMetadataFieldName, value: string) => {
     setFields((current) => ({ ...current, [name]: value }));
@@ -355,12 +365,12 @@ export function Recorder({ chunkMs, heartbeatMs }: { chunkMs: number; heartbeatM
               </button>
             ) : null}
             {phase.kind === "recording" ? (
-              <button type="button" className={SECONDARY} onClick={pause}>
+              <button ref={pauseButton} type="button" className={SECONDARY} onClick={pause}>
                 Pause
               </button>
             ) : null}
             {phase.kind === "paused" ? (
-              <button type="button" className={SECONDARY} onClick={resume}>
+              <button ref={resumeButton} type="button" className={SECONDARY} onClick={resume}>
                 Resume
               </button>
             ) : null}
@@ -424,7 +434,7 @@ export function Recorder({ chunkMs, heartbeatMs }: { chunkMs: number; heartbeatM
             “{phase.title}” is saved and being processed.{phase.saved ? "" : " The details could not be saved; edit them on the call page."}
           </p>
           <div className="mt-3 flex flex-wrap gap-3">
-            <Link href={`/calls/${phase.callId}`} className={PRIMARY}>
+            <Link ref={doneLink} href={`/calls/${phase.callId}`} className={PRIMARY}>
               Open the call
             </Link>
             <button type="button" className={SECONDARY} onClick={again}>
