@@ -62,6 +62,8 @@ export default defineConfig({
         FIREBASE_PROJECT_ID: E2E.firebaseProjectId,
         FIREBASE_API_KEY: "e2e-api-key",
         FIREBASE_JWKS_URL: `${E2E.jwksURL}/jwks`,
+        // e2e/record.spec.ts: a recording whose page was closed is finished after 20 s instead of 10 minutes.
+        SCRYON_RECORDING_FINALIZE_SECONDS: "20",
       },
     },
   ],
