@@ -48,7 +48,12 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
   // install (data pages are also in the OS page cache, PGlite reads real files) and saves ~110 MB resident.
   // maintenance_work_mem bounds what a migration's CREATE INDEX takes (default 64 MB). See
   // docs/performance-uploads-memory.md.
-  const settings = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])] };
+  // pg_trgm: the call search's trigram index (migration 0006) needs the extension loaded in PGlite.
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+  const settings = {
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ["-c", setting])],
+    extensions: { pg_trgm },
+  };
   const client = options.pgliteDir ? new PGlite(options.pgliteDir, settings) : new PGlite(settings);
   await client.waitReady;
   return {

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, lte, ne, sql, type SQL } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import { actionItems, callRecords, type ActionItem, type ActionItemStatus, type CallRecord, type NewActionItem } from "../schema";
 import { isUuid } from "./ids";
@@ -68,37 +68,102 @@ export interface ActionItemFilter {
 /** Hard cap on one inbox answer; the inbox says when it is reached. */
 export const ACTION_ITEM_LIST_LIMIT = 1000;
 
+/** The columns of an aliased `select()` of action_items, as one nested selection (typed as the table's). */
+function pickColumns(aliased: Record<string, unknown>): typeof actionItems._.columns {
+  return Object.fromEntries(Object.keys(getTableColumns(actionItems)).map((key) => [key, aliased[key]])) as typeof actionItems._.columns;
+}
+
+/** The inbox's first sort key: the user's own items first. */
+const ownerRank = sql<number>`case when ${actionItems.ownerRole} = 'SELF' then 0 else 1 end`;
+
+const callSummary = { id: callRecords.id, title: callRecords.title, recordedAt: callRecords.recordedAt, contactName: callRecords.contactName };
+
 /**
  * Action items across the user's calls: the user's own first, then by due date (undated last), newest
  * call first.
+ *
+ * Read as up to four consecutive slices of that order — own dated, own undated, others' dated, others'
+ * undated — each its own query that an index serves in order, stopping once the limit is reached:
+ * - dated: the partial index on `due_date` (or `(status, due_date)`) for that owner, then the call's
+ *   recording time among items due the same day (an incremental sort of one day's items);
+ * - undated: the user's calls newest first (`call_records_user_recorded_idx`), each call's undated items for
+ *   that owner from a partial index (a lateral join, so the plan cannot become "join everything, then sort").
+ * One query sorting the whole join reads and sorts every matching item (a second per request with 300 000
+ * items); this reads about as many rows as it returns. Slices a filter rules out are not queried.
  */
 export async function listActionItems(db: DbOrTx, { userId, filter = {} }: { userId: string; filter?: ActionItemFilter }): Promise<ActionItemWithCall[]> {
   await wakeSnoozedActionItems(db, { userId });
-  const conditions: (SQL | undefined)[] = [eq(callRecords.userId, userId)];
-  if (filter.status) conditions.push(eq(actionItems.status, filter.status));
-  if (filter.mine) conditions.push(eq(actionItems.ownerRole, "SELF"));
+  // `mine` and `noDueDate` are what the slices below are cut by; the one-call query adds them itself.
+  const itemConditions: SQL[] = [];
+  if (filter.status) itemConditions.push(eq(actionItems.status, filter.status));
+  if (filter.dueOnOrBefore) itemConditions.push(lte(actionItems.dueDate, filter.dueOnOrBefore));
+  const limit = Math.min(filter.limit ?? ACTION_ITEM_LIST_LIMIT, ACTION_ITEM_LIST_LIMIT);
+  const joined = () =>
+    db
+      .select({ item: actionItems, call: callSummary })
+      .from(actionItems)
+      .innerJoin(callRecords, eq(callRecords.id, actionItems.callRecordId));
+
+  // One call's items are few: one query, sorted.
   if (filter.callId !== undefined) {
     if (!isUuid(filter.callId)) return [];
-    conditions.push(eq(actionItems.callRecordId, filter.callId));
+    return joined()
+      .where(
+        and(
+          eq(callRecords.userId, userId),
+          eq(actionItems.callRecordId, filter.callId),
+          ...itemConditions,
+          filter.mine ? eq(actionItems.ownerRole, "SELF") : undefined,
+          filter.noDueDate ? isNull(actionItems.dueDate) : undefined,
+        ),
+      )
+      .orderBy(ownerRank, sql`${actionItems.dueDate} asc nulls last`, desc(callRecords.recordedAt), asc(actionItems.createdAt), asc(actionItems.id))
+      .limit(limit);
   }
-  if (filter.dueOnOrBefore) conditions.push(lte(actionItems.dueDate, filter.dueOnOrBefore));
-  if (filter.noDueDate) conditions.push(isNull(actionItems.dueDate));
-  const rows = await db
-    .select({
-      item: actionItems,
-      call: { id: callRecords.id, title: callRecords.title, recordedAt: callRecords.recordedAt, contactName: callRecords.contactName },
-    })
-    .from(actionItems)
-    .innerJoin(callRecords, eq(callRecords.id, actionItems.callRecordId))
-    .where(and(...conditions))
-    .orderBy(
-      sql`case when ${actionItems.ownerRole} = 'SELF' then 0 else 1 end`,
-      sql`${actionItems.dueDate} asc nulls last`,
-      desc(callRecords.recordedAt),
-      asc(actionItems.createdAt),
-      asc(actionItems.id),
-    )
-    .limit(Math.min(filter.limit ?? ACTION_ITEM_LIST_LIMIT, ACTION_ITEM_LIST_LIMIT));
+
+  const slices = (["own", "others"] as const)
+    .flatMap((owner) => [{ owner, dated: true }, { owner, dated: false }])
+    .filter((slice) => !(filter.mine && slice.owner === "others") && !(filter.noDueDate && slice.dated) && !(filter.dueOnOrBefore && !slice.dated));
+  const rows: ActionItemWithCall[] = [];
+  const seen = new Set<string>();
+  for (const slice of slices) {
+    const remaining = limit - rows.length;
+    if (remaining <= 0) break;
+    const sliceConditions = [
+      ...itemConditions,
+      slice.owner === "own" ? eq(actionItems.ownerRole, "SELF") : ne(actionItems.ownerRole, "SELF"),
+      slice.dated ? isNotNull(actionItems.dueDate) : isNull(actionItems.dueDate),
+    ];
+    let page: ActionItemWithCall[];
+    if (slice.dated) {
+      page = await joined()
+        .where(and(eq(callRecords.userId, userId), ...sliceConditions))
+        .orderBy(asc(actionItems.dueDate), desc(callRecords.recordedAt), asc(actionItems.createdAt), asc(actionItems.id))
+        .limit(remaining);
+    } else {
+      const items = db
+        .select()
+        .from(actionItems)
+        .where(and(eq(actionItems.callRecordId, callRecords.id), ...sliceConditions))
+        // OFFSET 0 keeps the subquery from being flattened into a plain join, which the planner may then
+        // hash and sort whole when it underestimates the matches.
+        .offset(0)
+        .as("item");
+      page = await db
+        .select({ item: pickColumns(items as unknown as Record<string, unknown>), call: callSummary })
+        .from(callRecords)
+        .innerJoinLateral(items, sql`true`)
+        .where(eq(callRecords.userId, userId))
+        .orderBy(desc(callRecords.recordedAt), asc(items.createdAt), asc(items.id))
+        .limit(remaining);
+    }
+    // Separate statements: an item whose due date changed in between could be read twice.
+    for (const row of page) {
+      if (seen.has(row.item.id)) continue;
+      seen.add(row.item.id);
+      rows.push(row);
+    }
+  }
   return rows;
 }
 

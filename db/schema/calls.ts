@@ -27,7 +27,21 @@ export const callRecords = pgTable(
     updatedAt: updatedAt(),
   },
   (table) => [
-    index("call_records_user_created_idx").on(table.userId, table.createdAt.desc(), table.id.desc()),
+    // The call list, newest first: `ORDER BY created_at DESC, id DESC` is this index read backwards. (The
+    // first one, `(user_id, created_at DESC NULLS LAST, id DESC NULLS LAST)`, never matched that order —
+    // DESC means NULLS FIRST — so every list sorted all of the user's calls; migration 0006 replaced it.)
+    index("call_records_user_created_id_idx").on(table.userId, table.createdAt, table.id),
+    // A list filtered to one status (and the per-status counts) stays a short read when that status is rare.
+    index("call_records_user_status_created_idx").on(table.userId, table.status, table.createdAt, table.id),
+    // The inbox's undated items: the user's calls by recording time, newest first.
+    index("call_records_user_recorded_idx").on(table.userId, table.recordedAt),
+    // The search (`q`): `ILIKE '%…%'` on title, contact and organisation through trigrams (pg_trgm).
+    index("call_records_search_trgm_idx").using(
+      "gin",
+      table.title.op("gin_trgm_ops"),
+      table.contactName.op("gin_trgm_ops"),
+      table.organization.op("gin_trgm_ops"),
+    ),
     // For the sweeper: stale UPLOADING / stalled PROCESSING rows.
     index("call_records_status_updated_idx").on(table.status, table.updatedAt),
   ],
@@ -82,6 +96,22 @@ export const actionItems = pgTable(
   },
   (table) => [
     index("action_items_call_status_idx").on(table.callRecordId, table.status),
+    // The inbox (listActionItems) reads its order in four slices, each from one of these: the user's own
+    // items (SELF) and the others', dated by due date (with or without a status filter), undated per call.
+    index("action_items_inbox_own_due_idx").on(table.dueDate).where(sql`${table.ownerRole} = 'SELF' and ${table.dueDate} is not null`),
+    index("action_items_inbox_others_due_idx").on(table.dueDate).where(sql`${table.ownerRole} <> 'SELF' and ${table.dueDate} is not null`),
+    index("action_items_inbox_own_status_due_idx")
+      .on(table.status, table.dueDate)
+      .where(sql`${table.ownerRole} = 'SELF' and ${table.dueDate} is not null`),
+    index("action_items_inbox_others_status_due_idx")
+      .on(table.status, table.dueDate)
+      .where(sql`${table.ownerRole} <> 'SELF' and ${table.dueDate} is not null`),
+    index("action_items_inbox_own_undated_idx")
+      .on(table.callRecordId, table.status)
+      .where(sql`${table.ownerRole} = 'SELF' and ${table.dueDate} is null`),
+    index("action_items_inbox_others_undated_idx")
+      .on(table.callRecordId, table.status)
+      .where(sql`${table.ownerRole} <> 'SELF' and ${table.dueDate} is null`),
     // Waking snoozed items whose time has come.
     index("action_items_snoozed_until_idx").on(table.snoozedUntil).where(sql`${table.status} = 'SNOOZED'`),
     check("action_items_snoozed_has_until", sql`${table.status} <> 'SNOOZED' OR ${table.snoozedUntil} IS NOT NULL`),
