@@ -12,7 +12,7 @@ import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers
 describe.each(databaseKinds())("inbox order on %s", (kind) => {
   let t: TestDatabase;
   let userId: string;
-  let items: { item: ActionItem; call: CallRecord }[] = [];
+  const items: { item: ActionItem; call: CallRecord }[] = [];
   beforeAll(async () => {
     t = await createTestDatabase(kind);
     const user = await upsertUserByExternalId(t.db, { externalUserId: `inbox-${Math.random()}`, displayName: "Ina" });
