@@ -387,10 +387,16 @@ export function Recorder({ chunkMs, heartbeatMs }: { chunkMs: number; heartbeatM
           {levels.meeting !== null && recording ? <LevelMeter label="Meeting audio level" value={levels.meeting} /> : null}
         </div>
 
+        {/* The live region says what changes the user must know (state, offline/online), not every chunk sent. */}
         <div role="status" aria-live="polite" className="mt-4 text-sm text-slate-700">
           <p data-testid="recorder-status">{status}</p>
-          {upload ? <p data-testid="upload-status" className={queue?.offline ? "text-amber-800" : "text-slate-600"}>{upload}</p> : null}
+          {queue?.offline && recording ? <p className="sr-only">The connection is lost; the recording goes on and is kept in this browser.</p> : null}
         </div>
+        {upload ? (
+          <p data-testid="upload-status" className={`text-sm ${queue?.offline ? "text-amber-800" : "text-slate-600"}`}>
+            {upload}
+          </p>
+        ) : null}
         {notice ? (
           <p role="alert" className="mt-3 rounded-lg bg-amber-50 p-3 text-sm text-amber-900">
             {notice}
