@@ -8,6 +8,7 @@
  */
 import { createAnalysisProvider } from "@/lib/analysis";
 import { LocalVoiceprintProvider } from "@/lib/speech/local/voiceprint";
+import { PGlite } from "@electric-sql/pglite";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -31,6 +32,16 @@ const wav = path.join(root, "call.wav");
 execFileSync(ffmpeg, ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=5", "-ar", "16000", "-ac", "1", wav]);
 const bytes = new Uint8Array(await fs.readFile(wav));
 
+// Database round trips (PGlite has one connection: each one waits for the one before), counted by phase.
+let roundTrips = 0;
+for (const method of ["query", "exec"] as const) {
+  const original = PGlite.prototype[method] as (...args: unknown[]) => Promise<unknown>;
+  (PGlite.prototype as unknown as Record<string, unknown>)[method] = function (this: PGlite, ...args: unknown[]) {
+    roundTrips++;
+    return original.apply(this, args);
+  };
+}
+
 const handle = await openDatabase({ pgliteDir: path.join(root, "pglite") });
 await migrateDatabase(handle);
 const db = handle.db;
@@ -49,7 +60,8 @@ const deps: PipelineDeps = {
 };
 const user = await upsertUserByExternalId(db, { externalUserId: "bench" });
 const client = createEmbeddedClient({ id: "scryon-bench" });
-const engine = createEmbeddedEngine({ db, client, functions: [createProcessCallFunction(client, async () => deps)], exclusive: true, pollIntervalMs: 20 });
+// The settings the app runs with (lib/pipeline/embedded.ts): PGlite, so exclusive; the default poll interval.
+const engine = createEmbeddedEngine({ db, client, functions: [createProcessCallFunction(client, async () => deps)], exclusive: true });
 await engine.start();
 
 async function uploadCall(i: number): Promise<string> {
@@ -68,13 +80,16 @@ const stageTimes = async (callId: string) =>
 // 1. One call at a time: what the engine adds around the stages' own work.
 const SEQUENTIAL = Math.min(10, CALLS);
 const overheads: number[] = [];
+const tripsPerCall: number[] = [];
 const stages = new Map<string, number[]>();
 for (let i = 0; i < SEQUENTIAL; i++) {
   const callId = await uploadCall(i);
   const sent = performance.now();
+  const tripsBefore = roundTrips;
   await engine.send(callQueuedEvent({ callId, userId: user.id }));
   await engine.waitForIdle({ timeoutMs: 60_000 });
   const wall = performance.now() - sent;
+  tripsPerCall.push(roundTrips - tripsBefore);
   const done = await stageTimes(callId);
   done.forEach((event) => stages.set(event.stage, [...(stages.get(event.stage) ?? []), event.durationMs ?? 0]));
   overheads.push(wall - done.reduce((sum, event) => sum + (event.durationMs ?? 0), 0));
@@ -97,6 +112,8 @@ console.log(`one call at a time (${SEQUENTIAL} calls):`);
 for (const [stage, values] of stages) console.log(`  ${stage.padEnd(15)} stage work median ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms`);
 console.log(`  orchestration per call (wall time minus stage work): median ${percentile(overheads, 50)} ms, p95 ${percentile(overheads, 95)} ms`);
 console.log(`  orchestration per step (${STEPS} steps): median ${percentile(overheads.map((ms) => ms / STEPS), 50)} ms, p95 ${percentile(overheads.map((ms) => ms / STEPS), 95)} ms`);
+console.log(`  database round trips per call (engine, stages and the benchmark's waitForIdle): median ${percentile(tripsPerCall, 50)}`);
+console.log(`  load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
 console.log(`${CALLS} calls at once: ${completed}/${CALLS} completed in ${(elapsedMs / 1000).toFixed(1)} s → ${((completed / elapsedMs) * 60_000).toFixed(0)} calls/min`);
 await engine.stop();
 await handle.close();

@@ -251,6 +251,19 @@ export async function claimJobs(db: DbOrTx, jobIds: string[], { now, until, owne
     .returning();
 }
 
+/**
+ * Takes a lease on the job with this key if it is claimable now: how an engine that just stored a step's
+ * result goes on with the run's next call without a pass over the queue.
+ */
+export async function claimJobByKey(db: DbOrTx, jobKey: string, { now, until, owner }: { now: Date; until: Date; owner: string }): Promise<PipelineJob | null> {
+  const [row] = await db
+    .update(pipelineJobs)
+    .set({ lockedUntil: until, lockedBy: owner })
+    .where(and(eq(pipelineJobs.jobKey, jobKey), claimable(now)))
+    .returning();
+  return row ?? null;
+}
+
 /** Drops every lease: for an engine that knows it is alone on the database, after a crash. */
 export async function releaseAllLeases(db: DbOrTx): Promise<number> {
   const rows = await db

@@ -55,7 +55,11 @@ export const DISCOVERY_STEP = "step";
 export class Executor {
   constructor(private readonly ctx: ExecutorContext) {}
 
-  async process(job: PipelineJob): Promise<void> {
+  /**
+   * Returns the key of the run's discovery call when this job queued one that is due now (the scheduler
+   * may go on with it at once, in the same slot), else null.
+   */
+  async process(job: PipelineJob): Promise<string | null> {
     switch (job.kind) {
       case "call":
         return this.call(job);
@@ -70,10 +74,12 @@ export class Executor {
           error: { name: "InngestInvokeTimeoutError", message: "Timed out waiting for the invoked function to complete", __serialized: true },
         });
       case "cron":
-        return this.fireCron(job);
+        await this.fireCron(job);
+        return null;
       default:
         this.ctx.logger.error(`Embedded Inngest engine: dropping job of unknown kind "${job.kind as string}"`);
         await deleteJob(this.ctx.db, job.id);
+        return null;
     }
   }
 
@@ -147,19 +153,19 @@ export class Executor {
 
   // ------------------------------------------------------------------------------------------ calls
 
-  private async call(job: PipelineJob): Promise<void> {
+  private async call(job: PipelineJob): Promise<string | null> {
     const { db } = this.ctx;
     const run = job.runId ? await getRun(db, job.runId) : null;
     if (!run || run.status !== "RUNNING") {
       await deleteJob(db, job.id);
-      return;
+      return null;
     }
     const fn = this.ctx.functions().get(run.functionId);
     if (!fn) {
       await db.transaction((tx) =>
         this.failRun(tx, job, run, { name: "FunctionNotFound", message: `Function "${run.functionId}" is not served by this app.` }),
       );
-      return;
+      return null;
     }
     const steps = await getRunSteps(db, run.id);
     if (job.stepId !== DISCOVERY_STEP && steps.some((step) => step.stepId === job.stepId)) {
@@ -169,7 +175,7 @@ export class Executor {
         await finishJob(tx, job.id, this.ctx.now());
         await this.enqueueDiscovery(tx, run.id, run.functionId, this.ctx.now());
       });
-      return;
+      return discoveryKey(run.id);
     }
 
     const outcome = await this.ctx.protocol.call({
@@ -184,21 +190,24 @@ export class Executor {
       disableImmediateExecution: run.disableImmediateExecution,
     });
 
-    await db.transaction(async (tx) => {
+    const discovered = await db.transaction(async (tx) => {
       // The run may have ended while the call was out (cancelled, or failed by a parallel branch).
       const current = await lockRun(tx, run.id);
       if (!current || current.status !== "RUNNING") {
         await deleteJob(tx, job.id);
-        return;
+        return false;
       }
       // Steps that finished while the call was out (parallel branches) count as known too: with the run
       // locked this is the current state, so a step that just finished is not planned again.
       const known = new Set((await getRunSteps(tx, run.id)).map((step) => step.stepId));
-      await this.applyOutcome(tx, job, current, fn, known, outcome);
+      return (await this.applyOutcome(tx, job, current, fn, known, outcome)) === true;
     });
+    // Stored (committed) before the next call may start: durability is unchanged.
+    return discovered ? discoveryKey(run.id) : null;
   }
 
-  private async applyOutcome(tx: DbOrTx, job: PipelineJob, run: PipelineRun, fn: FunctionSpec, known: Set<string>, outcome: CallOutcome) {
+  /** True when the run's discovery call was queued (the run goes on now). */
+  private async applyOutcome(tx: DbOrTx, job: PipelineJob, run: PipelineRun, fn: FunctionSpec, known: Set<string>, outcome: CallOutcome): Promise<boolean | void> {
     const now = this.ctx.now();
     if (outcome.kind === "complete") return this.completeRun(tx, job, run, outcome.data);
 
@@ -284,7 +293,9 @@ export class Executor {
           return this.failRun(tx, null, run, invalidOp(op, `the embedded Inngest engine does not support the "${op.op}" op`));
       }
     }
-    if (discover) await this.enqueueDiscovery(tx, run.id, run.functionId, now);
+    if (!discover) return false;
+    await this.enqueueDiscovery(tx, run.id, run.functionId, now);
+    return true;
   }
 
   /** Starts the invoked function as a child run; true when the step already has its result (an error). */
@@ -367,16 +378,16 @@ export class Executor {
   // ------------------------------------------------------------------------------------------ timers
 
   /** A sleep ended, or a wait/invoke timed out: store the result unless something else got there first. */
-  private async resolveTimer(job: PipelineJob, op: string, result: StepResult): Promise<void> {
+  private async resolveTimer(job: PipelineJob, op: string, result: StepResult): Promise<string | null> {
     const now = this.ctx.now();
-    await this.ctx.db.transaction(async (tx) => {
+    return this.ctx.db.transaction(async (tx) => {
       const run = job.runId ? await lockRun(tx, job.runId) : null;
       await deleteJob(tx, job.id);
-      if (!run || run.status !== "RUNNING") return;
+      if (!run || run.status !== "RUNNING") return null;
       const name = ((job.payload ?? {}) as { name?: string | null }).name ?? null;
-      if (await saveStepResult(tx, { runId: run.id, stepId: job.stepId, name, op, result, now })) {
-        await this.enqueueDiscovery(tx, run.id, run.functionId, now);
-      }
+      if (!(await saveStepResult(tx, { runId: run.id, stepId: job.stepId, name, op, result, now }))) return null;
+      await this.enqueueDiscovery(tx, run.id, run.functionId, now);
+      return discoveryKey(run.id);
     });
   }
 
@@ -399,6 +410,9 @@ export class Executor {
     });
   }
 }
+
+/** The job key of a run's discovery call (see `enqueueDiscovery`). */
+const discoveryKey = (runId: string) => jobKeyOf({ runId, kind: "call", stepId: DISCOVERY_STEP });
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

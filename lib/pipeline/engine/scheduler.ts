@@ -1,5 +1,5 @@
 import type { Database } from "@/db/client";
-import { claimJobs, findDueJobs, hasDueJobs, nextWakeAt, releaseJob, renewLeases } from "@/db/queries/pipeline-runs";
+import { claimJobByKey, claimJobs, findDueJobs, hasDueJobs, nextWakeAt, releaseJob, renewLeases } from "@/db/queries/pipeline-runs";
 import type { PipelineJob } from "@/db/schema";
 import type { EngineLogger } from "./types";
 
@@ -21,13 +21,17 @@ export interface SchedulerOptions {
   logger: EngineLogger;
   /** Concurrency groups a job occupies while it runs (empty for jobs that run no user code). */
   groupsFor(job: PipelineJob, runEvent: unknown): { group: string; limit: number }[];
-  process(job: PipelineJob): Promise<void>;
+  /** Does a job; may return the key of a job due now that goes on with the same run (run next in this slot). */
+  process(job: PipelineJob): Promise<string | null | void>;
 }
 
 export class Scheduler {
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
+  /** Slots at work, by the id of the job that opened the slot. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** The job each slot is doing now (a slot goes on with its run's next call), for lease renewal. */
+  private readonly current = new Map<string, string>();
   private readonly groupCounts = new Map<string, number>();
   private wakeRequested = false;
   private wakeSleeper: (() => void) | null = null;
@@ -61,7 +65,7 @@ export class Scheduler {
   private async renewLeases(): Promise<void> {
     const { db, leaseMs, owner } = this.options;
     const until = new Date(this.options.now().getTime() + leaseMs);
-    await renewLeases(db, [...this.inFlight.keys()], { until, owner }).catch((error: unknown) =>
+    await renewLeases(db, [...this.current.values()], { until, owner }).catch((error: unknown) =>
       this.options.logger.warn("Embedded Inngest engine: renewing job leases failed", error),
     );
   }
@@ -202,30 +206,56 @@ export class Scheduler {
     return claimed.length;
   }
 
+  /**
+   * Runs a claimed job in a slot. When the job stored a step and queued its run's next call, the slot
+   * claims that call by its key and runs it at once — no pass over the queue, no wake-up latency — as long as
+   * the scheduler runs. Each step's result is committed before the next call is claimed.
+   */
   private run(job: PipelineJob, groups: { group: string }[]): void {
     for (const { group } of groups) this.groupCounts.set(group, (this.groupCounts.get(group) ?? 0) + 1);
-    this.options.logger.debug(`Embedded Inngest engine: ${job.kind} ${job.stepId} (attempt ${job.attempt}) of run ${job.runId ?? job.functionId}`);
-    const task = this.options
-      .process(job)
-      .then(() => void this.cooldown.delete(job.id))
-      .catch(async (error: unknown) => {
-        // Unexpected (a database error, a bug): give the job back and retry it after a pause that grows
-        // with each failure (real time, so it also works under a test's frozen clock). If even the
-        // release fails, the next pass that reaches the database gives it back.
-        const failures = (this.cooldown.get(job.id)?.failures ?? 0) + 1;
-        this.cooldown.set(job.id, { failures, until: Date.now() + Math.min(100 * 2 ** (failures - 1), 30_000) });
-        this.options.logger.error(`Embedded Inngest engine: job ${job.kind} ${job.stepId} of run ${job.runId ?? "-"} failed (${failures}x)`, error);
-        await releaseJob(this.options.db, job.id, this.options.owner).catch(() => void this.unreleased.add(job.id));
-      })
-      .finally(() => {
-        for (const { group } of groups) {
-          const count = (this.groupCounts.get(group) ?? 1) - 1;
-          if (count > 0) this.groupCounts.set(group, count);
-          else this.groupCounts.delete(group);
+    const slot = job.id;
+    const task = (async () => {
+      let next: PipelineJob | null = job;
+      while (next) {
+        this.current.set(slot, next.id);
+        const followUp = await this.runOne(next);
+        next = null;
+        if (followUp && this.running) {
+          const now = this.options.now();
+          next = await claimJobByKey(this.options.db, followUp, { now, until: new Date(now.getTime() + this.options.leaseMs), owner: this.options.owner }).catch(
+            () => null, // the pass picks it up
+          );
         }
-        this.inFlight.delete(job.id);
-        this.wake();
-      });
-    this.inFlight.set(job.id, task);
+      }
+    })().finally(() => {
+      for (const { group } of groups) {
+        const count = (this.groupCounts.get(group) ?? 1) - 1;
+        if (count > 0) this.groupCounts.set(group, count);
+        else this.groupCounts.delete(group);
+      }
+      this.inFlight.delete(slot);
+      this.current.delete(slot);
+      this.wake();
+    });
+    this.inFlight.set(slot, task);
+  }
+
+  /** Processes one job; the key of a follow-up job, or null (also when processing failed). */
+  private async runOne(job: PipelineJob): Promise<string | null> {
+    this.options.logger.debug(`Embedded Inngest engine: ${job.kind} ${job.stepId} (attempt ${job.attempt}) of run ${job.runId ?? job.functionId}`);
+    try {
+      const followUp = await this.options.process(job);
+      this.cooldown.delete(job.id);
+      return followUp || null;
+    } catch (error) {
+      // Unexpected (a database error, a bug): give the job back and retry it after a pause that grows
+      // with each failure (real time, so it also works under a test's frozen clock). If even the
+      // release fails, the lease brings the job back.
+      const failures = (this.cooldown.get(job.id)?.failures ?? 0) + 1;
+      this.cooldown.set(job.id, { failures, until: Date.now() + Math.min(100 * 2 ** (failures - 1), 30_000) });
+      this.options.logger.error(`Embedded Inngest engine: job ${job.kind} ${job.stepId} of run ${job.runId ?? "-"} failed (${failures}x)`, error);
+      await releaseJob(this.options.db, job.id).catch(() => {});
+      return null;
+    }
   }
 }
