@@ -20,6 +20,11 @@ interface World {
 
 type AccessCase = { public: string } | { check: (world: World) => Promise<void> };
 
+/** Alice's call title as it appears in HTML (the apostrophe is escaped), and an item on her call. */
+const ALICE_TITLE = "Alice's private call";
+const ALICE_TITLE_HTML = "private call";
+const ALICE_ITEM = "Secret item of Alice: wire the escrow";
+
 const CASES: Record<string, AccessCase> = {
   "route /api/auth/[...nextauth]": { public: "Auth.js sign-in, CSRF and session endpoints" },
   "action app/sign-in/actions.ts#signInAsLocalDev": { public: "signing in; refused by config when local-dev is off" },
@@ -256,25 +261,60 @@ const CASES: Record<string, AccessCase> = {
     },
   },
   "page /calls": {
-    async check({ anon }) {
+    async check({ anon, alice, bob }) {
       const response = await anon.get("/calls", { maxRedirects: 0 });
       expect(response.status()).toBe(307);
       expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fcalls");
+      // Bob's list, searched for Alice's words and with every status, never shows her call.
+      expect(await (await alice.get("/calls")).text()).toContain(ALICE_TITLE_HTML);
+      for (const query of ["", "?q=Alice", "?q=private", "?status=QUEUED,PROCESSING,COMPLETED,FAILED"]) {
+        const bobs = await bob.get(`/calls${query}`);
+        expect(bobs.status()).toBe(200);
+        expect(await bobs.text(), `/calls${query}`).not.toContain(ALICE_TITLE_HTML);
+      }
     },
   },
   "page /calls/[id]": {
     async check({ anon, bob, alice, aliceCallId }) {
       expect((await anon.get(`/calls/${aliceCallId}`, { maxRedirects: 0 })).status()).toBe(307);
-      expect((await bob.get(`/calls/${aliceCallId}`)).status()).toBe(404);
-      expect((await alice.get(`/calls/${aliceCallId}`)).status()).toBe(200);
+      const theirs = await bob.get(`/calls/${aliceCallId}`);
+      const missing = await bob.get(`/calls/00000000-0000-4000-8000-000000000000`);
+      expect(theirs.status()).toBe(404);
+      expect(missing.status()).toBe(404);
+      // The same "not found" page as for a call that does not exist: her title, items and words nowhere in it.
+      const html = await theirs.text();
+      for (const page of [html, await missing.text()]) expect(page).toContain("This call does not exist or is not yours");
+      for (const secret of [ALICE_TITLE_HTML, ALICE_ITEM]) expect(html).not.toContain(secret);
+      const own = await alice.get(`/calls/${aliceCallId}`);
+      expect(own.status()).toBe(200);
+      expect(await own.text()).toContain(ALICE_TITLE_HTML);
     },
   },
   "page /action-items": {
-    async check({ anon, alice }) {
+    async check({ anon, alice, bob, aliceCallId }) {
       const response = await anon.get("/action-items", { maxRedirects: 0 });
       expect(response.status()).toBe(307);
       expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Faction-items");
-      expect((await alice.get("/action-items")).status()).toBe(200);
+      const own = await alice.get("/action-items?status=all");
+      expect(own.status()).toBe(200);
+      expect(await own.text()).toContain(ALICE_ITEM);
+      // Bob's inbox, also filtered by Alice's call, never shows her items or her call.
+      for (const query of ["", "?status=all", "?status=all&owner=all", `?status=all&call=${aliceCallId}`, `?status=all&callId=${aliceCallId}`]) {
+        const bobs = await bob.get(`/action-items${query}`);
+        expect(bobs.status()).toBeLessThan(500);
+        const text = await bobs.text();
+        expect(text, `/action-items${query}`).not.toContain(ALICE_ITEM);
+        expect(text, `/action-items${query}`).not.toContain(ALICE_TITLE_HTML);
+      }
+    },
+  },
+  "page /record": {
+    async check({ anon, alice }) {
+      const response = await anon.get("/record", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Frecord");
+      // No object of anyone's on it: recording creates the caller's own upload (tus, covered above).
+      expect((await alice.get("/record")).status()).toBe(200);
     },
   },
   "page /upload": {
@@ -328,10 +368,11 @@ test.describe("access control", () => {
     ]);
     const audio = fs.readFileSync(await makeAudio("wav"));
     const uploaded = await alice.post("/api/calls", {
-      multipart: { title: "Alice's private call", file: { name: "alice.wav", mimeType: "audio/wav", buffer: audio } },
+      multipart: { title: ALICE_TITLE, file: { name: "alice.wav", mimeType: "audio/wav", buffer: audio } },
     });
     expect(uploaded.status()).toBe(201);
     const aliceCallId = ((await uploaded.json()) as { call: { id: string } }).call.id;
+    expect((await alice.post(`/api/calls/${aliceCallId}/action-items`, { data: { title: ALICE_ITEM } })).status()).toBe(201);
     const created = await alice.post("/api/uploads", {
       headers: { "Tus-Resumable": "1.0.0", "Upload-Length": String(audio.byteLength), "Upload-Metadata": `filename ${Buffer.from("a.wav").toString("base64")}` },
     });
