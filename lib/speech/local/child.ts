@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { withCpuSlot } from "../../process/cpu-slots";
 import { dieWithParent } from "../../process/die-with-parent";
 import { INSTALL_HINT, SpeechEngineCrashError, SpeechEngineUnavailableError } from "../errors";
 
@@ -8,12 +9,18 @@ import { INSTALL_HINT, SpeechEngineCrashError, SpeechEngineUnavailableError } fr
  * need nothing from it, and secrets stay in the server).
  */
 
-/** Run a child process to completion; stdout on exit 0, a `SpeechEngineCrashError` otherwise. */
-export function runChild(
-  binary: string,
-  args: string[],
-  options: { signal?: AbortSignal; timeoutMs?: number; what: string; stdin?: Buffer },
-): Promise<string> {
+type RunChildOptions = { signal?: AbortSignal; timeoutMs?: number; what: string; stdin?: Buffer };
+
+/**
+ * Run a child process to completion; stdout on exit 0, a `SpeechEngineCrashError` otherwise. At most
+ * one per core of these run at once in the server (lib/process/cpu-slots.ts); the timeout starts
+ * when the child starts.
+ */
+export function runChild(binary: string, args: string[], options: RunChildOptions): Promise<string> {
+  return withCpuSlot(() => runChildNow(binary, args, options), options.signal);
+}
+
+function runChildNow(binary: string, args: string[], options: RunChildOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(options.signal.reason ?? new Error("aborted"));
