@@ -16,10 +16,11 @@ import { speechRegions, type SpeechRegion } from "./vad";
  * 1. speech regions from silero VAD (child process), split at quiet stretches (`vad.ts`);
  * 2. each region is cut into windows of ~`windowSeconds`; each window gets a summary vector (MFCC means and
  *    spreads, pitch median/spread, voiced share — `features.ts`);
- * 3. vectors are centred on the recording's mean, scaled by the typical within-speaker spread and weighted
- *    (pitch counts most: it separates voices well and does not depend on the words) — `standardise`;
- * 4. Ward clustering; the number of speakers is estimated by merging groups whose centroids are closer than
- *    `mergeDistance` (`cluster.ts`);
+ * 3. each window's statistics are projected by the speaker model (`speaker-model.ts`) and length-normalised;
+ *    when the windows are spread out (more than one voice likely), half of the call's mean direction is
+ *    taken off first (`offsetGuard`, `offsetShrink`);
+ * 4. average-linkage clustering on cosine distance, the tree cut at a threshold chosen on the tuning readers
+ *    (`cluster.ts`) — the speaker count;
  * 5. windows too short to cluster are given the nearest speaker centroid (or their neighbour's speaker when
  *    they have too few frames for a vector); runs of windows are merged into segments, and a segment shorter
  *    than `minTurnSeconds` squeezed between two segments of the same other speaker is merged into them.
@@ -39,6 +40,17 @@ export const DIARIZATION_SETTINGS = {
   clusterThreshold: 0.65,
   /** The same for phone-band calls (8 kHz sources), in the narrowband model's space. */
   narrowbandThreshold: 0.7,
+  /**
+   * Recording offset: a call's windows share the room, the microphone and the channel, which pulls every
+   * voice the same way. When the windows are spread out (their mean direction's length — the mean resultant
+   * length — is under `offsetGuard`: more than one voice is likely), `offsetShrink` × their mean is taken off
+   * each embedding before clustering, and the tree is cut at `offsetThreshold` in that space. A single voice
+   * keeps its windows close together (mean resultant length ≥ 0.79 on the tuning readers alone, ≤ 0.77 on every
+   * tuning call of two or three): it is clustered as before, so the shrinking cannot split it. docs/speech.md.
+   */
+  offsetGuard: 0.78,
+  offsetShrink: 0.5,
+  offsetThreshold: 0.95,
   /** A speaker needs at least this share of the speech time and this many windows. */
   minShare: 0.04,
   minWindows: 3,
@@ -134,7 +146,13 @@ export function labelWindows(windows: Window[], options: { k?: number; maxK: num
   if (usable.length === 0) return windows.map(() => 0);
   const long = usable.filter(({ w }) => w.analysedSeconds >= s.minClusterSeconds);
   const clusterSet = long.length >= 2 ? long : usable;
-  const embeddings = usable.map(({ w }) => normalise(w.vector!));
+  let embeddings = usable.map(({ w }) => normalise(w.vector!));
+  let threshold = options.threshold ?? s.clusterThreshold;
+  const spread = meanDirection(clusterSet.map(({ w }) => normalise(w.vector!)), clusterSet.map(({ w }) => w.end - w.start));
+  if (Math.hypot(...spread) < s.offsetGuard) {
+    embeddings = embeddings.map((e) => normalise(e.map((x, d) => x - s.offsetShrink * spread[d]!)));
+    threshold = s.offsetThreshold;
+  }
   const embeddingOf = new Map(usable.map(({ i }, n) => [i, embeddings[n]!]));
   const result = clusterEmbeddings(
     clusterSet.map(({ i }) => embeddingOf.get(i)!),
@@ -142,7 +160,7 @@ export function labelWindows(windows: Window[], options: { k?: number; maxK: num
     {
       ...(options.k !== undefined ? { k: options.k } : {}),
       maxK: options.maxK,
-      threshold: options.threshold ?? s.clusterThreshold,
+      threshold,
       minShare: s.minShare,
       minWindows: s.minWindows,
     },
@@ -169,7 +187,7 @@ export function labelWindows(windows: Window[], options: { k?: number; maxK: num
   return labels;
 }
 
-function toResult(windows: Window[], labels: number[]): DiarizationResult {
+export function toResult(windows: Window[], labels: number[]): DiarizationResult {
   // Merge consecutive windows of the same region and label.
   const segments: { label: number; start: number; end: number; region: number }[] = [];
   windows.forEach((w, i) => {
@@ -200,6 +218,18 @@ function toResult(windows: Window[], labels: number[]): DiarizationResult {
     speakers: [...order.values()].map((id, i) => ({ id, label: `Speaker ${i + 1}` })),
     segments: merged.map((s) => ({ speaker: order.get(s.label)!, start: round(s.start), end: round(s.end) })),
   };
+}
+
+/** Weighted mean of unit vectors (its length is the mean resultant length: 1 when they all agree). */
+function meanDirection(points: number[][], weights: number[]): number[] {
+  const m = new Array<number>(points[0]?.length ?? 0).fill(0);
+  let total = 0;
+  points.forEach((p, i) => {
+    const w = weights[i] ?? 1;
+    for (let d = 0; d < m.length; d++) m[d]! += p[d]! * w;
+    total += w;
+  });
+  return m.map((x) => x / Math.max(total, 1e-12));
 }
 
 function round(x: number): number {
