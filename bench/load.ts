@@ -20,7 +20,7 @@
  * each uploader starts one upload this often, so the pipeline's backlog stays finite), BENCH_BASELINE_SECONDS
  * (10), BENCH_DRAIN_SECONDS (900: the bound on waiting for processing), BENCH_PORT (3297),
  * SCRYON_NEXT_DIST_DIR (serve a copy of the build), BENCH_DATABASE_URL (the PostgreSQL server to create the
- * database on). Exits 1 when any response was a 5xx or a call did not end in time.
+ * database on). Exits 1 when any response was a 5xx, a request got no HTTP answer, or a call did not end in time.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -61,7 +61,11 @@ interface Sample {
   status: number; // 0 = network error
   ms: number;
   lateMs: number;
+  /** performance.now() when the answer (or the error) came. */
+  at: number;
 }
+
+const networkErrors = new Map<string, number>();
 
 const samples: Sample[] = [];
 const callIds: string[] = [];
@@ -77,13 +81,16 @@ async function timed(url: string, cookie: string): Promise<{ status: number; ms:
     const response = await fetch(url, { headers: { cookie } });
     await response.arrayBuffer();
     return { status: response.status, ms: performance.now() - started };
-  } catch {
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; name?: string } }).cause;
+    const kind = cause?.code ?? cause?.name ?? (error as Error).name;
+    networkErrors.set(kind, (networkErrors.get(kind) ?? 0) + 1);
     return { status: 0, ms: performance.now() - started };
   }
 }
 
 /** Open loop: read i is due at start + i / rate; a 2 ms tick sends every read that is due. */
-async function readLoad(base: string, cookie: string, seconds: number, phase: Sample["phase"]): Promise<{ sent: number; seconds: number }> {
+async function readLoad(base: string, cookie: string, seconds: number, phase: Sample["phase"]): Promise<{ sent: number; seconds: number; start: number }> {
   const routes: Route[] = ["list", "call", "inbox"];
   const total = Math.round(seconds * READ_RATE);
   const inflight: Promise<void>[] = [];
@@ -104,7 +111,7 @@ async function readLoad(base: string, cookie: string, seconds: number, phase: Sa
       const lateMs = performance.now() - due;
       inflight.push(
         timed(url, cookie).then(({ status, ms }) => {
-          samples.push({ route, phase, status, ms, lateMs });
+          samples.push({ route, phase, status, ms, lateMs, at: performance.now() });
         }),
       );
       next++;
@@ -113,7 +120,7 @@ async function readLoad(base: string, cookie: string, seconds: number, phase: Sa
   }
   const sendSeconds = (performance.now() - start) / 1000;
   await Promise.all(inflight);
-  return { sent: total, seconds: sendSeconds };
+  return { sent: total, seconds: sendSeconds, start };
 }
 
 async function uploadMultipart(base: string, cookie: string, recording: { name: string; bytes: Buffer }, title: string): Promise<{ status: number; id?: string }> {
@@ -257,6 +264,13 @@ try {
   const fivexx = samples.filter((sample) => sample.status >= 500).length;
   const lateP99 = percentile(loadSamples.map((sample) => sample.lateMs), 99);
   const answeredInWindow = loadSamples.length / reads.seconds;
+  // Throughput: 2xx answers per second from the first send to the last answer (a server that keeps up answers
+  // at the scheduled rate; one that falls behind answers slower and the queue grows).
+  const throughput = (phase: Sample["phase"], start: number) => {
+    const mine = samples.filter((sample) => sample.phase === phase);
+    const last = Math.max(...mine.map((sample) => sample.at));
+    return mine.filter((sample) => sample.status >= 200 && sample.status < 300).length / ((last - start) / 1000);
+  };
 
   console.log(`\n## bench:load — ${SECONDS} s, ${UPLOADERS} uploaders (one upload each every ${UPLOAD_EVERY_MS / 1000} s), ${READ_RATE} reads/s scheduled, next start on PostgreSQL`);
   console.log(`load average (1 min): ${baselineLoad.toFixed(2)} before the baseline, ${loadAverages.map((n) => n.toFixed(2)).join(" ")} during the load; ${os.cpus().length} CPUs`);
@@ -267,14 +281,17 @@ try {
     const p = (phase: Sample["phase"], q: number) => percentile(samples.filter((s) => s.phase === phase && s.route === route).map((s) => s.ms), q);
     console.log(`${route}: p50 ×${(p("load", 50) / p("baseline", 50)).toFixed(1)}, p95 ×${(p("load", 95) / p("baseline", 95)).toFixed(1)} of the baseline`);
   }
-  console.log(`\nreads: baseline ${baseline.sent} sent in ${baseline.seconds.toFixed(1)} s; load ${reads.sent} sent in ${reads.seconds.toFixed(1)} s = ${answeredInWindow.toFixed(1)} reads/s achieved (scheduled ${READ_RATE}); client late by p99 ${lateP99.toFixed(1)} ms`);
+  console.log(`\nreads: baseline ${baseline.sent} sent in ${baseline.seconds.toFixed(1)} s, ${throughput("baseline", baseline.start).toFixed(1)} 2xx/s answered; load ${reads.sent} sent in ${reads.seconds.toFixed(1)} s = ${answeredInWindow.toFixed(1)} reads/s sent (scheduled ${READ_RATE}), ${throughput("load", reads.start).toFixed(1)} 2xx/s answered; client late by p99 ${lateP99.toFixed(1)} ms`);
+  if (networkErrors.size) console.log(`network errors by kind: ${[...networkErrors].map(([k, v]) => `${k}: ${v}`).join(", ")}`);
   console.log(`uploads: ${accepted.size} accepted, ${uploadsRefused} refused, ${uploadErrors} network errors (${[...uploadStatuses].map(([k, v]) => `${k}: ${v}`).join(", ")}); upload p50 ${percentile(uploadMs, 50).toFixed(0)} ms, p95 ${percentile(uploadMs, 95).toFixed(0)} ms; load phase ${loadSeconds.toFixed(1)} s`);
   const done = byStatus.get("COMPLETED") ?? 0;
   const failed = byStatus.get("FAILED") ?? 0;
   const pending = ids.length - done - failed;
   console.log(`processing: ${done} COMPLETED, ${failed} FAILED${failed ? ` (${[...reasons].map(([k, v]) => `${k}: ${v}`).join(", ")})` : ""}, ${pending} not ended, ${drainSeconds.toFixed(1)} s after the load ended (bound ${DRAIN_SECONDS} s)`);
   console.log(`5xx in total: ${fivexx}`);
-  if (fivexx > 0 || pending > 0) exitCode = 1;
+  const dropped = samples.filter((sample) => sample.status === 0).length + uploadErrors;
+  if (dropped > 0) console.log(`requests that got no HTTP answer (timeouts, resets): ${dropped}`);
+  if (fivexx > 0 || pending > 0 || dropped > 0) exitCode = 1;
 } finally {
   await sql.end();
   await app.stop();
