@@ -91,6 +91,38 @@ function silentRecording(dir: string): string {
   return file;
 }
 
+/**
+ * Runs in the page before its own scripts: records long tasks, when a transcript word is visible, and when
+ * the page is interactive — React answers in the transcript: typing in its search box updates the match
+ * count (before hydration the input event is lost). Tried every 10 ms from the start.
+ */
+const INIT_SCRIPT = `
+(() => {
+  const state = { longTasks: [], interactiveAt: 0, wordVisibleAt: 0 };
+  window.__bench = state;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) state.longTasks.push({ start: entry.startTime, duration: entry.duration });
+  }).observe({ type: "longtask", buffered: true });
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
+  const probe = () => {
+    const word = document.querySelector('[data-segment-index="5"] [data-testid="transcript-word"]');
+    if (word && !state.wordVisibleAt && word.getBoundingClientRect().height > 0) state.wordVisibleAt = performance.now();
+    const input = document.querySelector('[data-testid="transcript"] input[type="search"]');
+    const count = document.querySelector('[data-testid="transcript-match-count"]');
+    if (input && count) {
+      if (/of|No matches/.test(count.textContent || "")) {
+        state.interactiveAt = performance.now();
+        return;
+      }
+      setValue.call(input, input.value === "proposal" ? "proposals" : "proposal");
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+    setTimeout(probe, 10);
+  };
+  setTimeout(probe, 0);
+})();
+`;
+
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-bench-call-page-"));
   const database = await createPostgresDatabase();
@@ -152,31 +184,8 @@ async function main() {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies([{ name: name!, value: value!, url: app.base }]);
     // Long tasks from the start, and a probe that clicks a word (the 6th segment's first) until the audio seeks to it.
-    await context.addInitScript(() => {
-      const state = { longTasks: [] as { start: number; duration: number }[], interactiveAt: 0, wordVisibleAt: 0 };
-      (window as unknown as { __bench: typeof state }).__bench = state;
-      new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) state.longTasks.push({ start: entry.startTime, duration: entry.duration });
-      }).observe({ type: "longtask", buffered: true });
-      // Interactive = React answers in the transcript: typing in its search box updates the match count
-      // (before hydration the input event is lost). Tried every 10 ms from the start.
-      const probe = () => {
-        const word = document.querySelector<HTMLElement>('[data-segment-index="5"] [data-testid="transcript-word"]');
-        if (word && !state.wordVisibleAt && word.getBoundingClientRect().height > 0) state.wordVisibleAt = performance.now();
-        const input = document.querySelector<HTMLInputElement>('[data-testid="transcript"] input[type="search"]');
-        const count = document.querySelector('[data-testid="transcript-match-count"]');
-        if (input && count) {
-          if (/of|No matches/.test(count.textContent ?? "")) {
-            state.interactiveAt = performance.now();
-            return;
-          }
-          Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")!.set!.call(input, input.value === "proposal" ? "proposals" : "proposal");
-          input.dispatchEvent(new Event("input", { bubbles: true }));
-        }
-        setTimeout(probe, 10);
-      };
-      setTimeout(probe, 0);
-    });
+    // A string, not a function: tsx's transform wraps named functions in a `__name` helper the page lacks.
+    await context.addInitScript({ content: INIT_SCRIPT });
 
     const rows: Record<string, number>[] = [];
     for (let run = 0; run < runs + 1; run++) {
