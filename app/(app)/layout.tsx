@@ -12,12 +12,12 @@ export default async function SignedInLayout({ children }: { children: React.Rea
         Skip to content
       </a>
       <header className="border-b border-slate-200 bg-white">
-        {/* On a phone the nav takes a row of its own under the logo and the user menu. */}
+        {/* On a phone the nav takes a row of its own under the logo and the user menu, wrapping rather than hiding a link off-screen. */}
         <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-1 px-4 py-2 sm:h-14 sm:flex-nowrap sm:py-0">
           <Link href="/calls" aria-label="Scryon home">
             <Logo size="sm" />
           </Link>
-          <nav aria-label="Main" className="order-last -mx-1 flex w-full items-center gap-1 overflow-x-auto sm:order-none sm:mx-0 sm:w-auto sm:flex-1">
+          <nav aria-label="Main" className="order-last -mx-1 flex w-full flex-wrap items-center gap-1 sm:order-none sm:mx-0 sm:w-auto sm:flex-1 sm:flex-nowrap sm:overflow-x-auto">
             <NavLink href="/calls">Calls</NavLink>
             <NavLink href="/action-items">
               <span className="whitespace-nowrap">Action items</span>
