@@ -21,6 +21,15 @@ export const MIGRATIONS_FOLDER = path.join(process.cwd(), "drizzle");
 /** PostgreSQL settings of the embedded PGlite database (`-c name=value` at its start). */
 export const PGLITE_SETTINGS = ["shared_buffers=16MB", "maintenance_work_mem=16MB"];
 
+/**
+ * Seconds postgres.js waits before reconnecting after `retries` failed attempts. Its default grows to 20 s,
+ * so after an outage every request kept waiting (and answering 503) for up to 20 s after PostgreSQL was
+ * back (found by e2e/faults.spec.ts); this stays under a second.
+ */
+export function postgresReconnectBackoff(retries: number): number {
+  return Math.min(0.01 * 3 ** retries, 1);
+}
+
 /** Opens a database: postgres.js when a URL is given, else PGlite in `pgliteDir` (or in memory). */
 export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: string; maxConnections?: number }): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
@@ -29,6 +38,7 @@ export async function openDatabase(options: { databaseUrl?: string; pgliteDir?: 
     const client = postgres(options.databaseUrl, {
       max: options.maxConnections ?? 10,
       onnotice: () => {},
+      backoff: postgresReconnectBackoff,
       connection: { TimeZone: "UTC" },
     });
     return {

@@ -5,7 +5,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateDatabase, openDatabase, type DatabaseHandle } from "@/db/client";
+import { migrateDatabase, openDatabase, postgresReconnectBackoff, type DatabaseHandle } from "@/db/client";
 import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
 
 /**
@@ -50,6 +50,13 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+describe("postgres.js reconnects", () => {
+  it("waits at most a second between attempts (postgres.js's default grows to 20 s, so the app answered 503 for that long after an outage)", () => {
+    for (let retries = 0; retries <= 60; retries++) expect(postgresReconnectBackoff(retries)).toBeLessThanOrEqual(1);
+    expect(postgresReconnectBackoff(0)).toBeLessThan(0.05);
+  });
+});
 
 describe.runIf(available)("the embedded engine across a PostgreSQL outage", () => {
   let dir: string;
