@@ -50,7 +50,7 @@ interface Uploaded {
 }
 
 test("kill -9 of next start at 10 points: every call resumes and completes, nothing duplicated or lost", async () => {
-  test.setTimeout(300_000);
+  test.setTimeout(240_000);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-faults-"));
   const database = await createPostgresDatabase();
   const db = new Inspector(database.url);
