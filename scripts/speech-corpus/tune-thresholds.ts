@@ -8,6 +8,8 @@
  * The windows (VAD, features, projection) are computed once per call; only the clustering is repeated. Phone-
  * band calls are projected with the narrowband model, as the diarizer does. SINGLE=1 adds twelve calls of one
  * reader alone (must stay one speaker), SYNTHETIC=1 the synthetic fixtures. Needs ../shared (the readers).
+ * THRESHOLDS sweeps the plain cut only: calls whose windows are spread out take the offset-shrunk path with
+ * its own cut (`DIARIZATION_SETTINGS.offsetThreshold`; chosen with explore-shrink.ts).
  */
 import path from "node:path";
 import { scoreDiarization, type ReferenceTurn } from "@/lib/speech/eval";

@@ -140,7 +140,8 @@ export function windowsOf(frames: RegionFrames[], model: SpeakerModel = SPEAKER_
 }
 
 /** Cluster the windows' embeddings; returns a label per window (0-based). */
-export function labelWindows(windows: Window[], options: { k?: number; maxK: number; threshold?: number }): number[] {
+/** `threshold` is the plain cut (calls whose windows agree); `offsetThreshold` the cut after the offset is shrunk. */
+export function labelWindows(windows: Window[], options: { k?: number; maxK: number; threshold?: number; offsetThreshold?: number }): number[] {
   const s = DIARIZATION_SETTINGS;
   const usable = windows.map((w, i) => ({ w, i })).filter(({ w }) => w.vector !== null);
   if (usable.length === 0) return windows.map(() => 0);
@@ -151,7 +152,7 @@ export function labelWindows(windows: Window[], options: { k?: number; maxK: num
   const spread = meanDirection(clusterSet.map(({ w }) => normalise(w.vector!)), clusterSet.map(({ w }) => w.end - w.start));
   if (Math.hypot(...spread) < s.offsetGuard) {
     embeddings = embeddings.map((e) => normalise(e.map((x, d) => x - s.offsetShrink * spread[d]!)));
-    threshold = s.offsetThreshold;
+    threshold = options.offsetThreshold ?? s.offsetThreshold;
   }
   const embeddingOf = new Map(usable.map(({ i }, n) => [i, embeddings[n]!]));
   const result = clusterEmbeddings(
