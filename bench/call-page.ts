@@ -18,7 +18,7 @@ import os from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
 import postgres from "postgres";
-import { chromium } from "playwright-core";
+import { chromium } from "@playwright/test";
 import { createLocalStorage } from "../lib/storage/local";
 import { analysisKey, originalAudioKey, transcriptNormalizedKey } from "../lib/storage/keys";
 import type { NormalizedTranscript } from "../lib/transcript/normalize";
