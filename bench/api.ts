@@ -12,7 +12,8 @@
  * Environment: BENCH_SECONDS (default 10), BENCH_CONCURRENCY (10), BENCH_DATABASES ("postgres,pglite"),
  * BENCH_PROCESSING ("postgres" | "pglite" | "postgres,pglite" | "none"; default "postgres,pglite"),
  * BENCH_UPLOADS (10), BENCH_PROCESSING_SECONDS (cap, 240), BENCH_NEXT_DIST_DIR (a `.next` copy to serve),
- * BENCH_CPU_PROF (a directory: the app runs with --cpu-prof there), BENCH_APP_PORT (3410).
+ * BENCH_CPU_PROF (a directory: the app runs with --cpu-prof there; summarise with
+ * `npx tsx bench/support/cpuprofile-summary.ts --skip 25 <dir>`), BENCH_APP_PORT (3410).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -72,7 +73,7 @@ function cpuMs(pid: number): number {
 }
 
 /** `concurrency` closed-loop clients for `seconds` (or until `until()` says stop); latencies in ms. */
-async function drive(options: { base: string; paths: string[]; cookie?: string; seconds: number; concurrency?: number; until?: () => boolean; pid?: number }): Promise<Result> {
+async function drive(options: { base: string; paths: string[]; cookie?: string; seconds: number; concurrency?: number; until?: () => boolean; pid?: number; expectStatus?: number }): Promise<Result> {
   const base = new URL(options.base);
   const concurrency = options.concurrency ?? CONCURRENCY;
   const agent = agentFor(concurrency);
@@ -90,7 +91,7 @@ async function drive(options: { base: string; paths: string[]; cookie?: string; 
         const t0 = performance.now();
         try {
           const status = await get(agent, base, pathname, options.cookie);
-          if (status !== 200) errors++;
+          if (status !== (options.expectStatus ?? 200)) errors++;
         } catch {
           errors++;
         }
@@ -243,6 +244,9 @@ async function benchDatabase(kind: "postgres" | "pglite") {
     console.log(`\n${kind} (seeded ${callIds.length} calls, ${callIds.length * 5} action items; load ${load()})`);
     const baseline = await startBaseline(baselineTarget, userId);
     try {
+      // Next's own floor: the same route without a session answers 401 from apiRoute before any query.
+      await drive({ base: app.base, paths: routes[0]!.paths, seconds: 1, expectStatus: 401 });
+      printRow("GET /api/calls/:id, no session (401)", await drive({ base: app.base, paths: routes[0]!.paths, seconds: SECONDS, pid: app.pid(), expectStatus: 401 }));
       for (const route of routes) {
         // Warm both (JIT, Next's route compilation cache, the pool).
         await drive({ base: baseline.base, paths: route.paths, seconds: 1 });
@@ -268,7 +272,7 @@ async function main() {
   );
   console.log(
     "  columns: req/s, latency percentiles, non-200 answers, app ÷ bare baseline (req/s), CPU the serving process used per request\n" +
-      "  (the CPU figure does not depend on how busy the machine is; 1000 ÷ it is what one free core would serve, database aside)",
+      "  (1000 ÷ CPU ms is what one free core would serve, database aside; on a crowded machine the CPU per request grows too)",
   );
   for (const kind of DATABASES) await benchDatabase(kind);
   console.log(`\nload average at the end: ${load()}`);
