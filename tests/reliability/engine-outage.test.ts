@@ -122,4 +122,68 @@ describe.runIf(available)("the embedded engine across a PostgreSQL outage", () =
     expect(runs).toBe(2); // the step ran again (its first result was never stored)
     console.info(`[engine-outage] run completed ${Date.now() - restarted} ms after the database came back (lease 600 s)`);
   }, 120_000);
+
+  it("a parallel step (shaped like process-call's transcription) that finished during the outage resumes soon after, not after its lease", async () => {
+    // Regression: 6a44336 (a slot goes on with its run's next call) moved the failure handling into
+    // `runOne` and dropped c2301ce's fix there, so a lease that could not be given back waited out the
+    // lease again (e2e/faults.spec.ts: the held TRANSCRIPTION call resumed ~53 s after PostgreSQL was back).
+    // The case above passed anyway: `pg_ctl start` blocked the event loop before the release was tried.
+    let reached!: () => void;
+    const inStep = new Promise<void>((resolve) => (reached = resolve));
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let transcriptions = 0;
+    const client = createEmbeddedClient({ id: `outage-par-${randomUUID().slice(0, 8)}` });
+    const fn = client.createFunction({ id: "outage-parallel", retries: 3, concurrency: { limit: 2 }, triggers: [{ event: "test/outage-parallel" }] }, async ({ step }) => {
+      await step.run("begin", async () => "begun");
+      const audio = await step.run("audio-prep", async () => ({ durationSeconds: 1 }));
+      const [speakers, text] = await Promise.all([
+        step.run("diarization", async () => 2),
+        step.run("transcription", async () => {
+          transcriptions++;
+          if (transcriptions === 1) {
+            reached();
+            await gate; // PostgreSQL goes away meanwhile; the step returns into the outage
+          }
+          return `text ${transcriptions}`;
+        }),
+      ]);
+      await step.run("normalization", async () => `${speakers}:${text}`);
+      return step.run("complete", async () => audio.durationSeconds);
+    });
+    let jobFailed!: () => void;
+    const failedAgainstOutage = new Promise<void>((resolve) => (jobFailed = resolve));
+    let pollFailures = 0;
+    const pollFailed: (() => void)[] = [];
+    const quiet = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (message: string) => {
+        if (/ failed \(\d+x\)/.test(message)) jobFailed();
+        if (/polling the job queue failed/.test(message)) {
+          pollFailures++;
+          for (const resolve of pollFailed.splice(0)) resolve();
+        }
+      },
+    };
+    await engine?.stop(); // the case above's engine does not serve this function
+    engine = createEmbeddedEngine({ db: handle.db, client, functions: [fn], pollIntervalMs: 100, leaseMs: 600_000, logger: quiet });
+    await engine.start();
+    await engine.send({ name: "test/outage-parallel", id: randomUUID(), data: {} });
+    await inStep;
+
+    stop();
+    open();
+    await failedAgainstOutage;
+    // Two passes fail against the outage after the job did: its slot has tried (and failed) to give the
+    // lease back by then (a refused connection fails at once), so only the engine's retry can release it.
+    const seen = pollFailures;
+    while (pollFailures < seen + 2) await new Promise<void>((resolve) => pollFailed.push(resolve));
+    start();
+    const restarted = Date.now();
+    await expect.poll(async () => (await engine!.listRuns({})).map((entry) => `${entry.functionId}:${entry.status}`).filter((entry) => entry.endsWith("outage-parallel:COMPLETED")).length, { timeout: 40_000, interval: 200 }).toBe(1);
+    expect(transcriptions).toBe(2); // the step ran again (its first result was never stored)
+    console.info(`[engine-outage] parallel run completed ${Date.now() - restarted} ms after the database came back (lease 600 s)`);
+  }, 120_000);
 });

@@ -250,11 +250,12 @@ export class Scheduler {
     } catch (error) {
       // Unexpected (a database error, a bug): give the job back and retry it after a pause that grows
       // with each failure (real time, so it also works under a test's frozen clock). If even the
-      // release fails, the lease brings the job back.
+      // release fails (PostgreSQL away), the next pass that reaches the database gives it back — not the
+      // lease (60 s). Only while this engine still holds it (`owner`): never another engine's lease.
       const failures = (this.cooldown.get(job.id)?.failures ?? 0) + 1;
       this.cooldown.set(job.id, { failures, until: Date.now() + Math.min(100 * 2 ** (failures - 1), 30_000) });
       this.options.logger.error(`Embedded Inngest engine: job ${job.kind} ${job.stepId} of run ${job.runId ?? "-"} failed (${failures}x)`, error);
-      await releaseJob(this.options.db, job.id).catch(() => {});
+      await releaseJob(this.options.db, job.id, this.options.owner).catch(() => void this.unreleased.add(job.id));
       return null;
     }
   }
