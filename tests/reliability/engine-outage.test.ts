@@ -58,6 +58,31 @@ describe("postgres.js reconnects", () => {
   });
 });
 
+/**
+ * postgres.js 3.4.9 can throw from a `setImmediate` when a connection closes with a write still buffered
+ * (`connection.js` nextWrite: "Cannot read properties of null (reading 'write')"), and the query it was
+ * writing never settles. That is upstream's, not the engine's (the engine no longer waits on such a lost
+ * query, see `delayUntilNextJob`): while the cluster is stopped, only that exact error is swallowed (and
+ * counted); any other uncaught error still reaches Vitest.
+ */
+let lostWrites = 0;
+function toleratePostgresJsLostWrite(): () => void {
+  const previous = process.listeners("uncaughtException");
+  process.removeAllListeners("uncaughtException");
+  const handler = (error: Error, origin: NodeJS.UncaughtExceptionOrigin) => {
+    if (error instanceof TypeError && /reading 'write'/.test(error.message) && /postgres[\\/]src[\\/]connection/.test(error.stack ?? "")) {
+      lostWrites++;
+      return;
+    }
+    for (const listener of previous) listener(error, origin);
+  };
+  process.on("uncaughtException", handler);
+  return () => {
+    process.removeListener("uncaughtException", handler);
+    for (const listener of previous) process.on("uncaughtException", listener);
+  };
+}
+
 describe.runIf(available)("the embedded engine across a PostgreSQL outage", () => {
   let dir: string;
   let port: number;
@@ -106,18 +131,37 @@ describe.runIf(available)("the embedded engine across a PostgreSQL outage", () =
     });
     let jobFailed!: () => void;
     const failedAgainstOutage = new Promise<void>((resolve) => (jobFailed = resolve));
-    const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: (message: string) => void (/ failed \(\d+x\)/.test(message) && jobFailed()) };
+    let pollFailures = 0;
+    const pollFailed: (() => void)[] = [];
+    const quiet = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (message: string) => {
+        if (/ failed \(\d+x\)/.test(message)) jobFailed();
+        if (/polling the job queue failed/.test(message)) {
+          pollFailures++;
+          for (const resolve of pollFailed.splice(0)) resolve();
+        }
+      },
+    };
     engine = createEmbeddedEngine({ db: handle.db, client, functions: [fn], pollIntervalMs: 100, leaseMs: 600_000, logger: quiet });
     await engine.start();
     await engine.send({ name: "test/outage", id: randomUUID(), data: {} });
     await inStep;
 
+    const restore = toleratePostgresJsLostWrite();
     stop();
     open();
     // The step's result cannot be stored now: the engine gives up on this attempt (and cannot release it).
     await failedAgainstOutage;
+    // Two passes fail after the job did, so its slot's own release has been tried against the outage too
+    // (without this wait, `pg_ctl start` blocked the event loop first and the release passed by chance).
+    const seen = pollFailures;
+    while (pollFailures < seen + 2) await new Promise<void>((resolve) => pollFailed.push(resolve));
     start();
     const restarted = Date.now();
+    setTimeout(restore, 2_000); // writes buffered when the connections closed have fired by then
     await expect.poll(async () => (await engine!.listRuns({})).map((entry) => entry.status), { timeout: 40_000, interval: 200 }).toEqual(["COMPLETED"]);
     expect(runs).toBe(2); // the step ran again (its first result was never stored)
     console.info(`[engine-outage] run completed ${Date.now() - restarted} ms after the database came back (lease 600 s)`);
@@ -127,7 +171,7 @@ describe.runIf(available)("the embedded engine across a PostgreSQL outage", () =
     // Regression: 6a44336 (a slot goes on with its run's next call) moved the failure handling into
     // `runOne` and dropped c2301ce's fix there, so a lease that could not be given back waited out the
     // lease again (e2e/faults.spec.ts: the held TRANSCRIPTION call resumed ~53 s after PostgreSQL was back).
-    // The case above passed anyway: `pg_ctl start` blocked the event loop before the release was tried.
+    // The case above passed anyway then: `pg_ctl start` blocked the event loop before the release was tried.
     let reached!: () => void;
     const inStep = new Promise<void>((resolve) => (reached = resolve));
     let open!: () => void;
@@ -173,6 +217,7 @@ describe.runIf(available)("the embedded engine across a PostgreSQL outage", () =
     await engine.send({ name: "test/outage-parallel", id: randomUUID(), data: {} });
     await inStep;
 
+    const restore = toleratePostgresJsLostWrite();
     stop();
     open();
     await failedAgainstOutage;
@@ -182,8 +227,9 @@ describe.runIf(available)("the embedded engine across a PostgreSQL outage", () =
     while (pollFailures < seen + 2) await new Promise<void>((resolve) => pollFailed.push(resolve));
     start();
     const restarted = Date.now();
+    setTimeout(restore, 2_000); // writes buffered when the connections closed have fired by then
     await expect.poll(async () => (await engine!.listRuns({})).map((entry) => `${entry.functionId}:${entry.status}`).filter((entry) => entry.endsWith("outage-parallel:COMPLETED")).length, { timeout: 40_000, interval: 200 }).toBe(1);
     expect(transcriptions).toBe(2); // the step ran again (its first result was never stored)
-    console.info(`[engine-outage] parallel run completed ${Date.now() - restarted} ms after the database came back (lease 600 s)`);
+    console.info(`[engine-outage] parallel run completed ${Date.now() - restarted} ms after the database came back (lease 600 s; postgres.js lost writes so far: ${lostWrites})`);
   }, 120_000);
 });

@@ -152,14 +152,22 @@ export class Scheduler {
 
   private async delayUntilNextJob(): Promise<number> {
     const { pollIntervalMs } = this.options;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      const at = await nextWakeAt(this.options.db);
+      // Bounded by the poll interval: during a PostgreSQL outage postgres.js can lose a query issued on a
+      // closing connection (its promise never settles; seen in tests/reliability/engine-outage.test.ts), and
+      // the loop must not wait on it forever — its jobs' leases would then never be given back.
+      const lost = new Promise<"lost">((resolve) => (timer = setTimeout(() => resolve("lost"), pollIntervalMs)));
+      const at = await Promise.race([nextWakeAt(this.options.db), lost]);
+      if (at === "lost") return pollIntervalMs;
       const delay = at ? at.getTime() - this.options.now().getTime() : pollIntervalMs;
       // A job that is already due but was not claimed waits for a slot: a finishing job wakes us.
       // The floor keeps a job due "in a moment" (or a frozen test clock) from turning into a spin.
       return delay > 0 ? Math.min(Math.max(delay, 25), pollIntervalMs) : pollIntervalMs;
     } catch {
       return pollIntervalMs;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
