@@ -2,11 +2,12 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { startApp, type AppServer } from "../../bench/support/app";
+import { createThrowawayCluster, freePort } from "../../tests/helpers/pg-cluster";
+
+export { freePort };
 
 /**
  * Helpers for e2e/faults.spec.ts: `next start` lives that share one data dir and one database and end with
@@ -16,17 +17,6 @@ import { startApp, type AppServer } from "../../bench/support/app";
 
 export const sha256 = (bytes: Buffer | Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `check` until it returns a value other than undefined/false/null; fails with `what` after `timeoutMs`. */
 export async function until<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 60_000, everyMs = 100): Promise<T> {
@@ -252,54 +242,7 @@ export function timelineProblems(events: TimelineEvent[], runs: Record<string, n
   return problems;
 }
 
-// ---- A throwaway PostgreSQL cluster (as tests/reliability/postgres-restart.test.ts) ----
+// ---- A throwaway PostgreSQL cluster: tests/helpers/pg-cluster.ts ----
 
-function findPgBin(name: string): string | null {
-  let versions: string[] = [];
-  try {
-    versions = fs.readdirSync("/usr/lib/postgresql").sort().reverse();
-  } catch {
-    return null;
-  }
-  for (const version of versions) {
-    const candidate = path.join("/usr/lib/postgresql", version, "bin", name);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-const isRoot = process.getuid?.() === 0;
-
-export function pgClusterAvailable(): boolean {
-  return process.platform === "linux" && Boolean(findPgBin("initdb") && findPgBin("pg_ctl")) && (!isRoot || fs.existsSync("/usr/sbin/runuser"));
-}
-
-/** Runs a PostgreSQL tool, as the postgres user when we are root (initdb refuses root). */
-function pg(binary: string, args: string[]): string {
-  const [command, commandArgs] = isRoot ? ["/usr/sbin/runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, args];
-  return execFileSync(command, commandArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-}
-
-export async function createCluster() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-faults-pg-"));
-  if (isRoot) execFileSync("chown", ["postgres", dir]);
-  pg(findPgBin("initdb")!, ["-D", dir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
-  const port = await freePort();
-  const pgCtl = findPgBin("pg_ctl")!;
-  const cluster = {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start: () => void pg(pgCtl, ["-D", dir, "-l", path.join(dir, "server.log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]),
-    /** A crash, from the app's side. */
-    stopImmediate: () => void pg(pgCtl, ["-D", dir, "-m", "immediate", "-w", "stop"]),
-    destroy() {
-      try {
-        pg(pgCtl, ["-D", dir, "-m", "immediate", "-w", "stop"]);
-      } catch {
-        // not running
-      }
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  cluster.start();
-  return cluster;
-}
+export { pgClusterAvailable } from "../../tests/helpers/pg-cluster";
+export const createCluster = () => createThrowawayCluster("scryon-faults-pg-");

@@ -1,8 +1,3 @@
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Database } from "@/db";
 import { migrateDatabase, openDatabase, type DatabaseHandle } from "@/db/client";
@@ -10,6 +5,7 @@ import { createCall, getCall } from "@/db/queries/calls";
 import { upsertUserByExternalId } from "@/db/queries/users";
 import type { User } from "@/db/schema";
 import { unauthenticated } from "@/lib/http/errors";
+import { createThrowawayCluster, pgClusterAvailable, type ThrowawayCluster } from "../helpers/pg-cluster";
 
 /**
  * PostgreSQL restarted under the app (issue 14): a throwaway cluster started by the test on its own port is
@@ -27,75 +23,27 @@ vi.mock("@/lib/auth/session", () => ({
 }));
 vi.mock("@/db", () => ({ getDb: async () => world.db }));
 
-function findPgBin(name: string): string | null {
-  const roots = ["/usr/lib/postgresql"];
-  for (const root of roots) {
-    let versions: string[] = [];
-    try {
-      versions = fs.readdirSync(root).sort().reverse();
-    } catch {
-      continue;
-    }
-    for (const version of versions) {
-      const candidate = path.join(root, version, "bin", name);
-      if (fs.existsSync(candidate)) return candidate;
-    }
-  }
-  return null;
-}
-
-const initdb = findPgBin("initdb");
-const pgCtl = findPgBin("pg_ctl");
-const isRoot = process.getuid?.() === 0;
-const canRunAsPostgres = !isRoot || fs.existsSync("/usr/sbin/runuser");
-const available = process.platform === "linux" && Boolean(initdb && pgCtl) && canRunAsPostgres;
-
-/** Runs a PostgreSQL tool, as the postgres user when we are root (initdb refuses root). */
-function pg(binary: string, args: string[]): string {
-  const [command, commandArgs] = isRoot ? ["/usr/sbin/runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, args];
-  return execFileSync(command, commandArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const available = pgClusterAvailable();
 
 describe.runIf(available)("PostgreSQL restarted under the app", () => {
-  let dir: string;
-  let port: number;
+  let cluster: ThrowawayCluster;
   let handle: DatabaseHandle;
   const listRoute = () => import("@/app/api/calls/route");
   const callRoute = () => import("@/app/api/calls/[id]/route");
 
-  const start = () => pg(pgCtl!, ["-D", dir, "-l", path.join(dir, "server.log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
-  const stop = () => pg(pgCtl!, ["-D", dir, "-m", "immediate", "-w", "stop"]);
+  const start = () => cluster.start();
+  const stop = () => cluster.stopImmediate();
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-pg-restart-"));
-    if (isRoot) execFileSync("chown", ["postgres", dir]);
-    pg(initdb!, ["-D", dir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
-    port = await freePort();
-    start();
-    handle = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, maxConnections: 2 });
+    cluster = await createThrowawayCluster("scryon-pg-restart-");
+    handle = await openDatabase({ databaseUrl: cluster.url, maxConnections: 2 });
     await migrateDatabase(handle);
     world.db = handle.db;
     world.user = await upsertUserByExternalId(handle.db, { externalUserId: "restart-user", displayName: "Rita" });
   }, 120_000);
   afterAll(async () => {
     await handle?.close().catch(() => {});
-    try {
-      stop();
-    } catch {
-      // already stopped
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    cluster?.destroy();
   });
 
   it("answers 503 with the JSON error during the outage and recovers by itself, nothing lost", async () => {
