@@ -1,11 +1,7 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateDatabase, openDatabase, postgresReconnectBackoff, type DatabaseHandle } from "@/db/client";
+import { createThrowawayCluster, pgClusterAvailable, type ThrowawayCluster } from "../helpers/pg-cluster";
 import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
 
 /**
@@ -16,40 +12,7 @@ import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from 
  * step runs; the lease here is 10 minutes, so only the fix lets the run complete in this test's time.
  */
 
-function findPgBin(name: string): string | null {
-  let versions: string[] = [];
-  try {
-    versions = fs.readdirSync("/usr/lib/postgresql").sort().reverse();
-  } catch {
-    return null;
-  }
-  for (const version of versions) {
-    const candidate = path.join("/usr/lib/postgresql", version, "bin", name);
-    if (fs.existsSync(candidate)) return candidate;
-  }
-  return null;
-}
-
-const initdb = findPgBin("initdb");
-const pgCtl = findPgBin("pg_ctl");
-const isRoot = process.getuid?.() === 0;
-const available = process.platform === "linux" && Boolean(initdb && pgCtl) && (!isRoot || fs.existsSync("/usr/sbin/runuser"));
-
-function pg(binary: string, args: string[]): string {
-  const [command, commandArgs] = isRoot ? ["/usr/sbin/runuser", ["-u", "postgres", "--", binary, ...args]] : [binary, args];
-  return execFileSync(command, commandArgs, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const available = pgClusterAvailable();
 
 describe("postgres.js reconnects", () => {
   it("waits at most a second between attempts (postgres.js's default grows to 20 s, so the app answered 503 for that long after an outage)", () => {
@@ -84,31 +47,21 @@ function toleratePostgresJsLostWrite(): () => void {
 }
 
 describe.runIf(available)("the embedded engine across a PostgreSQL outage", () => {
-  let dir: string;
-  let port: number;
+  let cluster: ThrowawayCluster;
   let handle: DatabaseHandle;
   let engine: EmbeddedEngine | null = null;
-  const start = () => pg(pgCtl!, ["-D", dir, "-l", path.join(dir, "server.log"), "-w", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
-  const stop = () => pg(pgCtl!, ["-D", dir, "-m", "immediate", "-w", "stop"]);
+  const start = () => cluster.start();
+  const stop = () => cluster.stopImmediate();
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "scryon-engine-outage-"));
-    if (isRoot) execFileSync("chown", ["postgres", dir]);
-    pg(initdb!, ["-D", dir, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
-    port = await freePort();
-    start();
-    handle = await openDatabase({ databaseUrl: `postgres://postgres@127.0.0.1:${port}/postgres`, maxConnections: 3 });
+    cluster = await createThrowawayCluster("scryon-engine-outage-");
+    handle = await openDatabase({ databaseUrl: cluster.url, maxConnections: 3 });
     await migrateDatabase(handle);
   }, 120_000);
   afterAll(async () => {
     await engine?.stop().catch(() => {});
     await handle?.close().catch(() => {});
-    try {
-      stop();
-    } catch {
-      // already stopped
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    cluster?.destroy();
   });
 
   it("a step that finished during the outage is run again soon after, not after its lease", async () => {
