@@ -40,9 +40,24 @@ function toleratePostgresJsLostWrite(): () => void {
     for (const listener of previous) listener(error, origin);
   };
   process.on("uncaughtException", handler);
+  // The same library also leaves the array-type lookup it runs on each new connection (fetch_types) as an
+  // unhandled rejection when the server refuses the connection; only that one is tolerated here.
+  const previousRejection = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  const rejectionHandler = (reason: unknown, promise: Promise<unknown>) => {
+    const error = reason as { code?: string; query?: string } | null;
+    if (error?.code === "ECONNREFUSED" && /pg_catalog\.pg_type/.test(error.query ?? "")) {
+      lostWrites++;
+      return;
+    }
+    for (const listener of previousRejection) listener(reason, promise);
+  };
+  process.on("unhandledRejection", rejectionHandler);
   return () => {
     process.removeListener("uncaughtException", handler);
     for (const listener of previous) process.on("uncaughtException", listener);
+    process.removeListener("unhandledRejection", rejectionHandler);
+    for (const listener of previousRejection) process.on("unhandledRejection", listener);
   };
 }
 
