@@ -190,3 +190,39 @@ test("the page closed mid-recording: the server finishes it with the audio up to
     await later.close();
   }
 });
+
+test("a reload mid-recording offers to finish the unfinished recording; finishing keeps the bytes the server had", async () => {
+  test.setTimeout(150_000);
+  const { context, page } = await signedIn(`rec-reload-${Date.now()}`);
+  try {
+    const record = new RecordPage(page);
+    await record.goto();
+    await record.start.click();
+    await expect(record.status).toHaveText("Recording.");
+    await expect.poll(() => chunkCount(page), { timeout: 20_000 }).toBeGreaterThan(0);
+    await record.expectAllSaved(0);
+    const beforeReload = await produced(page);
+
+    // Reloading asks first (the recording would stop); the user goes ahead.
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.reload();
+    await expect(page.getByRole("heading", { name: "An unfinished recording from this browser" })).toBeVisible();
+    await expect(record.start).toBeVisible();
+    await record.finishUnfinished.click();
+    const callId = await record.expectSaved();
+
+    await expect
+      .poll(async () => (await callJson(page, callId))?.status ?? "missing", { timeout: 60_000, intervals: [1000] })
+      .toMatch(/^(QUEUED|PROCESSING|COMPLETED)$/);
+    // What the server had confirmed before the reload is there, byte for byte, at the start of the recording.
+    const stored = await serverAudio(page, callId);
+    const common = Math.min(stored.length, beforeReload.length);
+    expect(common).toBeGreaterThan(1000);
+    expect(sha256(stored.subarray(0, common))).toBe(sha256(beforeReload.subarray(0, common)));
+    // Finished means finished: the offer is gone on the next visit.
+    await record.goto();
+    await expect(record.finishUnfinished).toHaveCount(0);
+  } finally {
+    await context.close();
+  }
+});
