@@ -27,6 +27,8 @@ export default async function SignedInLayout({ children }: { children: React.Rea
             <NavLink href="/voice-profile">
               <span className="whitespace-nowrap">Voice profile</span>
             </NavLink>
+            <NavLink href="/search">Search</NavLink>
+            <NavLink href="/settings">Settings</NavLink>
           </nav>
           <UserMenu name={user.displayName} email={user.email} />
         </div>

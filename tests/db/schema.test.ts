@@ -30,8 +30,10 @@ describe.each(databaseKinds())("schema on %s", (kind) => {
     const columns = new Map<string, string[]>();
     for (const row of rows) columns.set(row.table_name, [...(columns.get(row.table_name) ?? []), row.column_name]);
 
-    expect([...columns.keys()].sort()).toEqual(
-      ["action_items", "call_artifacts", "call_processing_events", "call_records", "user_voice_profiles", "users"].sort(),
+    // The six tables of the seed are all there; the features the seed does not cover (API tokens, webhooks,
+    // search) have tables of their own beside them, tested by their own suites.
+    expect([...columns.keys()]).toEqual(
+      expect.arrayContaining(["action_items", "call_artifacts", "call_processing_events", "call_records", "user_voice_profiles", "users"]),
     );
     expect(columns.get("users")).toEqual([
       "id", "external_user_id", "email", "display_name", "created_at", "updated_at",
