@@ -3,3 +3,4 @@ export * from "./users";
 export * from "./calls";
 export * from "./events";
 export * from "./pipeline";
+export * from "./api-tokens";
