@@ -4,3 +4,4 @@ export * from "./calls";
 export * from "./events";
 export * from "./pipeline";
 export * from "./api-tokens";
+export * from "./search";
