@@ -5,3 +5,4 @@ export * from "./events";
 export * from "./pipeline";
 export * from "./api-tokens";
 export * from "./search";
+export * from "./webhooks";
