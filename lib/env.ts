@@ -113,6 +113,14 @@ const envSchema = z
     SCRYON_EVENT_RETENTION_DAYS: positiveInt(90),
     /** A browser recording that has sent nothing (no chunk, no heartbeat) for this long is finished as it is; 0 = never. */
     SCRYON_RECORDING_FINALIZE_SECONDS: positiveInt(600),
+    /** The address users reach the app at; links in webhook payloads point here. */
+    SCRYON_PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().default("http://localhost:3000")),
+    /** Webhooks may target private, loopback and link-local addresses (self-hosters sending to their own network; tests). */
+    SCRYON_WEBHOOKS_ALLOW_PRIVATE: booleanFlag,
+    /** How long one webhook attempt may take (connect, send, answer) before it counts as a timeout. */
+    SCRYON_WEBHOOK_TIMEOUT_SECONDS: positiveInt(15),
+    /** An endpoint whose deliveries failed this many times in a row (after their retries) is turned off; 0 = never. */
+    SCRYON_WEBHOOK_DISABLE_AFTER: positiveInt(5),
     /** Tests only: a directory of armed fault points (lib/pipeline/fault-hooks.ts); unset = no fault injection. */
     SCRYON_FAULT_HOLD: z.preprocess(
       emptyToUndefined,
@@ -182,6 +190,9 @@ export interface AppEnv {
   eventRetentionMs: number;
   /** SCRYON_RECORDING_FINALIZE_SECONDS in ms: an abandoned recording is finished after this much silence. */
   recordingFinalizeMs: number;
+  /** SCRYON_PUBLIC_URL without a trailing slash. */
+  publicUrl: string;
+  webhooks: { allowPrivate: boolean; timeoutMs: number; disableAfterFailures: number };
   /** SCRYON_FAULT_HOLD: where the crash tests arm fault points; undefined in every real deployment. */
   faultHoldDir: string | undefined;
   timeZone: string;
@@ -266,6 +277,12 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
     recordingFinalizeMs: raw.SCRYON_RECORDING_FINALIZE_SECONDS * 1000,
     faultHoldDir: raw.SCRYON_FAULT_HOLD,
+    publicUrl: raw.SCRYON_PUBLIC_URL.replace(/\/+$/, ""),
+    webhooks: {
+      allowPrivate: raw.SCRYON_WEBHOOKS_ALLOW_PRIVATE,
+      timeoutMs: Math.max(1, raw.SCRYON_WEBHOOK_TIMEOUT_SECONDS) * 1000,
+      disableAfterFailures: raw.SCRYON_WEBHOOK_DISABLE_AFTER,
+    },
   };
 }
 
