@@ -4,13 +4,16 @@ import { redirect, unstable_rethrow } from "next/navigation";
 import { z } from "zod";
 import { auth } from "@/auth";
 import { getDb } from "@/db";
+import { findActiveApiTokenByHash, touchApiTokenLastUsed } from "@/db/queries/api-tokens";
 import { getUserById } from "@/db/queries/users";
-import type { User } from "@/db/schema";
+import type { ApiTokenScope, User } from "@/db/schema";
 import { loadEnv, type AppEnv } from "@/lib/env";
 import { LOCAL_DEV_EXTERNAL_ID, localDevSignInEnabled } from "./local-dev";
 import { decodeSessionToken, sessionCookieName, sessionTokenFrom, type SessionClaims } from "./session-token";
 import { toAppError } from "@/lib/http/api";
-import { unauthenticated } from "@/lib/http/errors";
+import { AppError, unauthenticated } from "@/lib/http/errors";
+import { LAST_USED_WRITE_INTERVAL_SECONDS, hashApiToken, parseAuthorization, scopeAllows, scopeForMethod } from "./api-tokens";
+import { currentApiRequest } from "./request-context";
 
 /**
  * Whether a session of this user is still good, by the CURRENT policy (not the one it was issued under):
@@ -20,6 +23,11 @@ import { unauthenticated } from "@/lib/http/errors";
  */
 export function sessionStillValid(user: User, sessionVersion: number | undefined, env: AppEnv): boolean {
   if ((sessionVersion ?? 0) !== user.sessionVersion) return false;
+  return signInMethodStillOn(user, env);
+}
+
+/** Whether the way this user signs in is still turned on (API tokens follow it too: a token is not a way around it). */
+export function signInMethodStillOn(user: User, env: AppEnv): boolean {
   if (user.externalUserId === LOCAL_DEV_EXTERNAL_ID) return localDevSignInEnabled(env);
   return Boolean(env.firebase);
 }
@@ -56,11 +64,61 @@ async function sessionClaims(): Promise<SessionClaims | null> {
   return token ? decodeSessionToken(token, cookieName, loadEnv()) : null;
 }
 
-/** For route handlers: the signed-in user, or a 401 AppError. */
-export async function requireUser(): Promise<User> {
+export interface RequireUserOptions {
+  /** `false`: a signed-in session only; an API token is refused with 403 (token management). Default true. */
+  allowTokens?: boolean;
+  /** The scope an API token needs. Default: by the request's method, `read` for GET/HEAD/OPTIONS, `write` otherwise. */
+  scope?: ApiTokenScope;
+}
+
+const invalidToken = () =>
+  new AppError("UNAUTHENTICATED", "The API token is not valid: it is malformed, unknown or revoked. Create a new one in Settings → API tokens.");
+const sessionRequired = () =>
+  new AppError("FORBIDDEN", "API tokens cannot manage API tokens. Sign in to Scryon to create, list or revoke them.", { reason: "SESSION_REQUIRED" });
+const insufficientScope = (needed: ApiTokenScope) =>
+  new AppError("FORBIDDEN", "This API token can only read. Use a token with the write scope to make changes.", {
+    reason: "INSUFFICIENT_SCOPE",
+    requiredScope: needed,
+  });
+
+/**
+ * For route handlers: the user of the request's credentials, or a 401 AppError. Inside `apiRoute` a request
+ * with `Authorization: Bearer <token>` is authenticated by its API token (and only by it: a bad token is a
+ * 401 even beside a good cookie); any other request by the session cookie, exactly as before.
+ */
+export async function requireUser(options: RequireUserOptions = {}): Promise<User> {
+  const request = currentApiRequest();
+  if (request) {
+    const credentials = parseAuthorization(request.headers.get("authorization"));
+    if (credentials.kind === "bearer") return userOfToken(credentials.token, request.method, options);
+  }
   const user = await getCurrentUser();
   if (!user) throw unauthenticated();
   return user;
+}
+
+/**
+ * One indexed query (token and owner by the token's hash). Nothing is cached, so a revoked token stops
+ * working on the next request in every server process. last_used_at is written at most once a minute.
+ */
+async function userOfToken(token: string | null, method: string, options: RequireUserOptions): Promise<User> {
+  if (!token) throw invalidToken();
+  const db = await getDb();
+  const found = await findActiveApiTokenByHash(db, hashApiToken(token));
+  if (!found || !signInMethodStillOn(found.user, loadEnv())) throw invalidToken();
+  if (options.allowTokens === false) throw sessionRequired();
+  const needed = options.scope ?? scopeForMethod(method);
+  if (!scopeAllows(found.token.scope, needed)) throw insufficientScope(needed);
+  const lastUsed = found.token.lastUsedAt?.getTime() ?? 0;
+  if (Date.now() - lastUsed >= LAST_USED_WRITE_INTERVAL_SECONDS * 1000) {
+    try {
+      await touchApiTokenLastUsed(db, { tokenId: found.token.id, minIntervalSeconds: LAST_USED_WRITE_INTERVAL_SECONDS });
+    } catch (error) {
+      // A missed "last used" must not fail the request it describes.
+      console.warn("[auth] could not record an API token's last use", (error as { code?: unknown })?.code);
+    }
+  }
+  return found.user;
 }
 
 /** For pages: the signed-in user, or a redirect to sign-in that comes back to `returnTo`. */

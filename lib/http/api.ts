@@ -2,6 +2,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { InvalidCursorError } from "@/db/queries/calls";
+import { runWithApiRequest } from "@/lib/auth/request-context";
 import { isDataException, isDatabaseUnavailable, sqlStateOf } from "./db-errors";
 import { AppError } from "./errors";
 import { applyApiSecurityHeaders } from "./security-headers";
@@ -50,7 +51,8 @@ export function apiRoute<P = Record<string, string | string[] | undefined>>(
   return async (request, context) => {
     let response: Response;
     try {
-      response = await handler(request, context);
+      // The request is in context so that requireUser() can read its Authorization header and method.
+      response = await runWithApiRequest(request, () => handler(request, context));
     } catch (error) {
       response = errorResponse(toAppError(error));
     }
