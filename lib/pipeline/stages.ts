@@ -15,6 +15,7 @@ import { callArtifacts, callRecords, type ArtifactType, type CallRecord, type Pr
 import { ownerFromSpeaker } from "@/lib/action-items/owner";
 import type { AnalysisProvider, StoredAnalysis } from "@/lib/analysis/types";
 import { microphoneSpeaker } from "@/lib/recording/server";
+import { indexSummary, indexTranscript } from "@/lib/search/indexer";
 import { resolveSpeakers } from "@/lib/speakers/resolve";
 import { prepareAudio } from "@/lib/speech/prepare";
 import type {
@@ -184,6 +185,8 @@ export async function runNormalization(deps: PipelineDeps, ref: CallRef): Promis
       matches: await matchUserVoice(deps, ref, diarization),
       microphoneSpeaker: await microphoneSpeaker(deps.db, ref, diarization),
     });
+    // Indexed before the artifact is stored: a stage that dies in between runs again and replaces its rows.
+    await indexTranscript(deps.db, ref, transcript);
     await saveJsonArtifact(deps, {
       ...ref,
       type: "NORMALIZED_TRANSCRIPT_JSON",
@@ -194,8 +197,8 @@ export async function runNormalization(deps: PipelineDeps, ref: CallRef): Promis
 }
 
 /**
- * ANALYSIS: summary and action items. The items are written first (replacing only generated items nobody
- * touched), the artifact last — so a stage that died in between runs again and replaces its own items
+ * ANALYSIS: summary and action items. The items and the summary's search row are written first (replacing
+ * only generated items nobody touched), the artifact last — so a stage that died in between runs again and replaces its own items
  * instead of adding duplicates.
  */
 export async function runAnalysis(deps: PipelineDeps, ref: CallRef): Promise<void> {
@@ -231,6 +234,7 @@ export async function runAnalysis(deps: PipelineDeps, ref: CallRef): Promise<voi
         ...ownerFromSpeaker(item.ownerSpeakerId, transcript.speakers),
       })),
     });
+    await indexSummary(deps.db, ref, result.summary);
     const stored: StoredAnalysis = { version: 1, provider, model: deps.analysis.model, createdAt: new Date().toISOString(), ...result };
     await saveJsonArtifact(deps, { ...ref, type: "ANALYSIS_JSON", key: analysisKey(ref.userId, ref.callId), value: stored });
   });

@@ -3,6 +3,7 @@ import type { Database } from "@/db";
 import { renameActionItemOwner } from "@/db/queries/action-items";
 import { getArtifact, updateArtifactSize } from "@/db/queries/artifacts";
 import { getCall } from "@/db/queries/calls";
+import { renameSpeakerEntries } from "@/db/queries/search";
 import { getUserById } from "@/db/queries/users";
 import type { CallArtifact } from "@/db/schema";
 import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
@@ -70,6 +71,14 @@ export async function saveSpeakerChanges(
         if (previous && previous.displayName === speaker.displayName && previous.role === speaker.role) continue;
         await renameActionItemOwner(tx, { callId, speakerId: speaker.id, displayName: speaker.displayName, role: speaker.role });
       }
+      // The search results show who spoke: the renamed speakers' rows follow (same transaction).
+      await renameSpeakerEntries(tx, {
+        callId,
+        speakers: after.speakers.filter((speaker) => {
+          const previous = before.speakers.find((candidate) => candidate.id === speaker.id);
+          return !previous || previous.displayName !== speaker.displayName || previous.label !== speaker.label;
+        }),
+      });
       replaced = true;
       const stored = await deps.storage.put(artifact.storageKey, JSON.stringify(after), options);
       await updateArtifactSize(tx, { artifactId: artifact.id, byteSize: stored.size });
