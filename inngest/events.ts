@@ -43,3 +43,16 @@ export type VoiceProfileApplyRequestedData = z.infer<typeof voiceProfileApplyReq
 export function voiceProfileApplyRequestedEvent(data: VoiceProfileApplyRequestedData) {
   return { name: VOICE_PROFILE_APPLY_REQUESTED, id: `voice-apply-${data.applyId}`, data: voiceProfileApplyRequestedData.parse(data) };
 }
+
+/** A webhook delivery row waits to be sent (`deliver-webhook`); `send` tells a "send again" from the first send. */
+export const WEBHOOK_DELIVERY_REQUESTED = "webhook/delivery.requested";
+
+export const webhookDeliveryRequestedData = z.object({
+  userId: z.uuid(),
+  deliveryId: z.uuid(),
+});
+export type WebhookDeliveryRequestedData = z.infer<typeof webhookDeliveryRequestedData>;
+
+export function webhookDeliveryRequestedEvent(data: WebhookDeliveryRequestedData, send: string = "first") {
+  return { name: WEBHOOK_DELIVERY_REQUESTED, id: `webhook-delivery-${data.deliveryId}-${send}`, data: webhookDeliveryRequestedData.parse(data) };
+}
