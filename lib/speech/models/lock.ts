@@ -118,13 +118,28 @@ export async function writeLock(modelsDir: string, lock: ModelsLock): Promise<vo
   }
 }
 
-/** Read-modify-write of one model's entry (`null` removes it). */
+const lockQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Read-modify-write of one model's entry (`null` removes it). Serialised per models dir within the process:
+ * two downloads finishing together must not lose each other's entry.
+ */
 export async function updateLock(modelsDir: string, id: string, entry: LockedModel | null): Promise<ModelsLock> {
-  const lock = await readLock(modelsDir);
-  if (entry) lock.models[id] = entry;
-  else delete lock.models[id];
-  await writeLock(modelsDir, lock);
-  return lock;
+  const key = path.resolve(modelsDir);
+  const run = async () => {
+    const lock = await readLock(modelsDir);
+    if (entry) lock.models[id] = entry;
+    else delete lock.models[id];
+    await writeLock(modelsDir, lock);
+    return lock;
+  };
+  const next = (lockQueues.get(key) ?? Promise.resolve()).then(run, run);
+  const settled = next.catch(() => undefined);
+  lockQueues.set(key, settled);
+  void settled.then(() => {
+    if (lockQueues.get(key) === settled) lockQueues.delete(key);
+  });
+  return next;
 }
 
 // --- hashing --------------------------------------------------------------------------------------------------
