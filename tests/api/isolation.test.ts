@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -12,11 +11,14 @@ import { createCall, transitionCallStatus } from "@/db/queries/calls";
 import { insertProcessingEvent } from "@/db/queries/events";
 import { recordVoiceConsent } from "@/db/queries/voice-profiles";
 import { upsertUserByExternalId } from "@/db/queries/users";
-import { actionItems, callArtifacts, callProcessingEvents, callRecords, userVoiceProfiles, users, type CallRecord, type User } from "@/db/schema";
+import { insertApiToken } from "@/db/queries/api-tokens";
+import { actionItems, apiTokens, callArtifacts, callProcessingEvents, callRecords, userVoiceProfiles, users, type CallRecord, type User } from "@/db/schema";
+import { generateApiToken } from "@/lib/auth/api-tokens";
 import { unauthenticated } from "@/lib/http/errors";
 import { saveJsonArtifact } from "@/lib/pipeline/artifacts";
 import { analysisKey, createLocalStorage, originalAudioKey, transcriptNormalizedKey, type ObjectStorage } from "@/lib/storage";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
+import { discoverRouteMethods, HTTP_METHODS } from "../helpers/api-routes";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
 import { makeAudio } from "../helpers/make-audio";
 
@@ -92,11 +94,12 @@ const routes = {
   "/api/voice-profile": await import("@/app/api/voice-profile/route"),
   "/api/voice-profile/consent": await import("@/app/api/voice-profile/consent/route"),
   "/api/voice-profile/apply": await import("@/app/api/voice-profile/apply/route"),
+  "/api/tokens": await import("@/app/api/tokens/route"),
+  "/api/tokens/[id]": await import("@/app/api/tokens/[id]/route"),
 };
 
 const BASE = "http://localhost";
 const MISSING = "00000000-0000-4000-8000-000000000000";
-const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 type Method = (typeof HTTP_METHODS)[number];
 type Handler = (request: Request, context: { params: Promise<Record<string, unknown>> }) => Promise<Response>;
 
@@ -108,33 +111,6 @@ function call(method: Method, route: keyof typeof routes, url: string, params: R
 }
 const json = (body: unknown) => ({ body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
 
-/** Every `app/api/**\/route.ts` with the HTTP methods it exports, as "METHOD /api/…" keys. */
-function discoverRouteMethods(): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of fsSync.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (/^route\.(ts|tsx|js)$/.test(entry.name)) {
-        const urlPath = `/${path.relative("app", dir).split(path.sep).filter((part) => !/^\(.*\)$/.test(part)).join("/")}`;
-        const source = fsSync.readFileSync(full, "utf8");
-        const names = new Set<string>();
-        for (const match of source.matchAll(/export\s+(?:async\s+)?(?:const|function|let|var)\s+(\w+)/g)) names.add(match[1]!);
-        // `export const { GET, POST } = handlers;` and `export { handle as GET, POST };`
-        for (const match of source.matchAll(/export\s+(?:const\s+)?\{([^}]*)\}/g)) {
-          for (const part of match[1]!.split(",")) {
-            const name = part.trim().split(/\s+as\s+/).pop()?.trim();
-            if (name) names.add(name);
-          }
-        }
-        for (const name of names) if ((HTTP_METHODS as readonly string[]).includes(name)) found.push(`${name} ${urlPath}`);
-      }
-    }
-  };
-  walk("app/api");
-  return found.sort();
-}
-
 /** What Alice owns. */
 interface Alice {
   user: User;
@@ -143,6 +119,7 @@ interface Alice {
   itemId: string;
   tusUploadId: string;
   blobCallId: string;
+  tokenId: string;
 }
 
 interface Ctx {
@@ -387,6 +364,31 @@ const CASES: Record<string, Case> = {
     status: 404,
   },
 
+  // API tokens (tests/tokens/ covers them with real tokens; here: the session of another user).
+  "GET /api/tokens": {
+    async mine({ alice }) {
+      const response = await call("GET", "/api/tokens", "/api/tokens");
+      expect(response.status).toBe(200);
+      expectNoneOf(await response.text(), alice, "tokens");
+    },
+  },
+  "POST /api/tokens": {
+    async mine({ bob }) {
+      const response = await call("POST", "/api/tokens", "/api/tokens", {}, json({ name: "Bob's script", scope: "read" }));
+      expect(response.status).toBe(201);
+      const { apiToken } = (await response.json()) as { apiToken: { id: string } };
+      const [row] = await world.db!.select().from(apiTokens).where(eq(apiTokens.id, apiToken.id));
+      expect(row!.userId).toBe(bob.id);
+    },
+  },
+  "DELETE /api/tokens/[id]": {
+    probe: (ctx, which) => {
+      const id = idOf(ctx, which, (alice) => alice.tokenId);
+      return call("DELETE", "/api/tokens/[id]", `/api/tokens/${id}`, { id });
+    },
+    status: 404,
+  },
+
   "GET /api/voice-profile": {
     async mine({ alice }) {
       const response = await call("GET", "/api/voice-profile", "/api/voice-profile");
@@ -434,7 +436,7 @@ const CASES: Record<string, Case> = {
 
 /** The response text mentions nothing of Alice's (her ids, titles, words, items, voiceprint). */
 function expectNoneOf(text: string, alice: Alice, label: string) {
-  for (const secret of [...Object.values(SECRETS), alice.user.id, alice.call.id, alice.failedCall.id, alice.itemId, alice.tusUploadId, alice.blobCallId]) {
+  for (const secret of [...Object.values(SECRETS), alice.user.id, alice.call.id, alice.failedCall.id, alice.itemId, alice.tusUploadId, alice.blobCallId, alice.tokenId]) {
     expect(text, `${label}: leaks ${secret}`).not.toContain(secret);
   }
 }
@@ -484,6 +486,7 @@ describe.each(databaseKinds())("two users × every route on %s", (kind) => {
       items: sortById(items),
       events: sortById(events),
       profile: await db.select().from(userVoiceProfiles).where(eq(userVoiceProfiles.userId, id)),
+      tokens: await db.select().from(apiTokens).where(eq(apiTokens.userId, id)),
       objects: await filesUnder(path.join(root, "blob", "users", id)),
       spool: Object.keys(await filesUnder(path.join(world.dataDir))).filter((file) => file.includes(ctx.alice.tusUploadId)),
     };
@@ -562,7 +565,17 @@ describe.each(databaseKinds())("two users × every route on %s", (kind) => {
       sampleDurationSeconds: 12,
     });
 
-    ctx = { alice: { user: aliceUser, call: processed, failedCall: failed, itemId: item!.id, tusUploadId, blobCallId }, bob };
+    const generated = generateApiToken();
+    const aliceToken = await insertApiToken(t.db, {
+      userId: aliceUser.id,
+      name: "Alice's CRM sync",
+      scope: "write",
+      tokenHash: generated.tokenHash,
+      displayPrefix: generated.displayPrefix,
+      lastFour: generated.lastFour,
+    });
+
+    ctx = { alice: { user: aliceUser, call: processed, failedCall: failed, itemId: item!.id, tusUploadId, blobCallId, tokenId: aliceToken.id }, bob };
   }, 60_000);
 
   afterAll(async () => {
