@@ -75,6 +75,22 @@ const envSchema = z
     SCRYON_VOICEPRINT_PROVIDER: z.preprocess(emptyToUndefined, z.enum(["local", "pyannote"]).default("local")),
     /** Optional sherpa-onnx models for the local engine; default `<data dir>/models`. */
     SCRYON_MODELS_DIR: optionalString,
+    /** Where the Settings → Speech page (and `models:pull`) fetch models from instead of GitHub: a mirror, or a test server. */
+    SCRYON_MODELS_BASE_URL: optionalUrl,
+    /** Tests only: a JSON file of extra downloadable models (lib/speech/models/catalog.ts); the engine never loads them. */
+    SCRYON_MODELS_TEST_MANIFEST: z.preprocess(
+      emptyToUndefined,
+      z.string().refine((value) => path.isAbsolute(value), "must be an absolute file path (tests only)").optional(),
+    ),
+    /** The server's administrators (Settings → Speech), by sign-in email, comma-separated. */
+    SCRYON_ADMIN_EMAILS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .optional()
+        .transform((value) => (value ?? "").split(/[\s,;]+/).map((email) => email.trim().toLowerCase()).filter(Boolean))
+        .pipe(z.array(z.email("must be a comma-separated list of email addresses"))),
+    ),
     DEEPGRAM_API_KEY: optionalString,
     DEEPGRAM_API_URL: optionalUrl,
     ASSEMBLYAI_API_KEY: optionalString,
@@ -179,6 +195,10 @@ export interface AppEnv {
   firebaseJwksUrl: string;
   localDevSignInAllowed: boolean;
   localDevSignIn: "auto" | "on" | "off";
+  /** SCRYON_ADMIN_EMAILS, lower-cased: who may install speech models (lib/admin/access.ts). */
+  adminEmails: string[];
+  /** Model downloads from the Settings → Speech page. */
+  modelDownloads: { baseUrl: string | undefined; testManifestPath: string | undefined };
   storage: { driver: "local"; root: string } | { driver: "vercel-blob"; token: string; apiUrl: string | undefined };
   maxUploadBytes: number;
   audioRetentionDays: number;
@@ -206,6 +226,8 @@ export interface AppEnv {
     voiceprint: "local" | "pyannote";
     /** The local engine's optional sherpa-onnx models (`npm run models:pull`); used when present and verified. */
     local: { modelsDir: string };
+    /** The local providers re-check the models dir per call, so a model installed from the app is used without a restart. */
+    followModelChanges: boolean;
     deepgram: { apiKey: string; baseUrl: string | undefined } | undefined;
     assemblyai: { apiKey: string; baseUrl: string | undefined } | undefined;
     openai: { apiKey: string; baseUrl: string | undefined; model: string } | undefined;
@@ -250,6 +272,8 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     firebaseJwksUrl: raw.FIREBASE_JWKS_URL,
     localDevSignInAllowed: raw.NODE_ENV !== "production" || raw.SCRYON_ALLOW_LOCAL_DEV_IN_PRODUCTION,
     localDevSignIn: raw.SCRYON_LOCAL_DEV_SIGN_IN,
+    adminEmails: raw.SCRYON_ADMIN_EMAILS,
+    modelDownloads: { baseUrl: raw.SCRYON_MODELS_BASE_URL, testManifestPath: raw.SCRYON_MODELS_TEST_MANIFEST },
     storage:
       storageDriver === "vercel-blob"
         ? { driver: "vercel-blob", token: raw.BLOB_READ_WRITE_TOKEN ?? "", apiUrl: raw.VERCEL_BLOB_API_URL }
@@ -266,6 +290,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
       transcription: raw.SCRYON_TRANSCRIPTION_PROVIDER,
       voiceprint: raw.SCRYON_VOICEPRINT_PROVIDER,
       local: { modelsDir: raw.SCRYON_MODELS_DIR ? path.resolve(raw.SCRYON_MODELS_DIR) : path.join(dataDir, "models") },
+      followModelChanges: true,
       deepgram: raw.DEEPGRAM_API_KEY ? { apiKey: raw.DEEPGRAM_API_KEY, baseUrl: raw.DEEPGRAM_API_URL } : undefined,
       assemblyai: raw.ASSEMBLYAI_API_KEY ? { apiKey: raw.ASSEMBLYAI_API_KEY, baseUrl: raw.ASSEMBLYAI_API_URL } : undefined,
       openai: raw.OPENAI_API_KEY ? { apiKey: raw.OPENAI_API_KEY, baseUrl: raw.OPENAI_BASE_URL, model: raw.OPENAI_TRANSCRIPTION_MODEL } : undefined,

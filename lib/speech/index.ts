@@ -4,6 +4,7 @@ import { OpenAITranscriptionProvider } from "./cloud/openai";
 import { PyannoteProvider } from "./cloud/pyannote";
 import type { LocalEngineOptions } from "./local/config";
 import { createLocalDiarizationProvider, createLocalTranscriptionProvider, createLocalVoiceprintProvider } from "./local/select";
+import { followingDiarizationProvider, followingTranscriptionProvider, followingVoiceprintProvider } from "./models/live";
 import type { DiarizationProvider, SpeechProviders, TranscriptionProvider, VoiceprintProvider } from "./types";
 
 /**
@@ -40,6 +41,11 @@ export interface SpeechConfig {
    * (name `local`).
    */
   local?: LocalEngineOptions | undefined;
+  /**
+   * `local` re-checks the models dir at each stage (./models/live.ts), so a model installed from Settings →
+   * Speech is used by the next call without a restart. Off: the choice is made once, here.
+   */
+  followModelChanges?: boolean | undefined;
   deepgram?: VendorKey | undefined;
   assemblyai?: VendorKey | undefined;
   openai?: (VendorKey & { model?: string | undefined }) | undefined;
@@ -59,7 +65,7 @@ export function createDiarizationProvider(config: SpeechConfig = {}): Diarizatio
   const name: DiarizationProviderName = config.diarization ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
-      return createLocalDiarizationProvider(config.local);
+      return config.followModelChanges ? followingDiarizationProvider(config.local) : createLocalDiarizationProvider(config.local);
     case "deepgram":
       return new DeepgramProvider(withoutUndefined(keyOf("Deepgram", config.deepgram)));
     case "assemblyai":
@@ -75,7 +81,7 @@ export function createTranscriptionProvider(config: SpeechConfig = {}): Transcri
   const name: TranscriptionProviderName = config.transcription ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
-      return createLocalTranscriptionProvider(config.local);
+      return config.followModelChanges ? followingTranscriptionProvider(config.local) : createLocalTranscriptionProvider(config.local);
     case "deepgram":
       return new DeepgramProvider(withoutUndefined(keyOf("Deepgram", config.deepgram)));
     case "assemblyai":
@@ -91,7 +97,7 @@ export function createVoiceprintProvider(config: SpeechConfig = {}): VoiceprintP
   const name: VoiceprintProviderName = config.voiceprint ?? DEFAULT_SPEECH_PROVIDER;
   switch (name) {
     case "local":
-      return createLocalVoiceprintProvider(config.local);
+      return config.followModelChanges ? followingVoiceprintProvider(config.local) : createLocalVoiceprintProvider(config.local);
     case "pyannote":
       return new PyannoteProvider(withoutUndefined(keyOf("pyannoteAI", config.pyannote)));
     default:
