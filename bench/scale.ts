@@ -16,7 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { migrateDatabase, openDatabase, type Database, type DatabaseHandle } from "../db/client";
 import * as schema from "../db/schema";
-import { listActionItems, type ActionItemFilter } from "../db/queries/action-items";
+import { listActionItemPage, listActionItems, type ActionItemFilter } from "../db/queries/action-items";
 import { countCallsByStatus, encodeCallCursor, listCalls, type ListCallsOptions } from "../db/queries/calls";
 import { DEFAULT_LISTED_STATUSES } from "../components/calls/filters";
 import { inboxFilter } from "../lib/action-items/service";
@@ -102,6 +102,8 @@ async function main() {
   const deepCursor = encodeCallCursor({ id: deep!.id, createdAt: new Date(deep!.created_at) });
   const [someCall] = await query(`select id from call_records where user_id = '${userId}' and status = 'COMPLETED' order by created_at desc offset 500 limit 1`);
   const today = new Date().toISOString().slice(0, 10);
+  let deepInboxCursor: string | null = null;
+  for (let i = 0; i < 20; i++) deepInboxCursor = (await listActionItemPage(handle.db, { userId, filter: {}, cursor: deepInboxCursor })).nextCursor;
 
   const list = (name: string, options: Omit<ListCallsOptions, "userId">): Case => ({
     name,
@@ -109,7 +111,8 @@ async function main() {
   });
   const inbox = (name: string, query: Parameters<typeof inboxFilter>[0] | ActionItemFilter, raw = false): Case => ({
     name,
-    run: (db) => listActionItems(db, { userId, filter: raw ? (query as ActionItemFilter) : inboxFilter(query as Parameters<typeof inboxFilter>[0], today) }),
+    // What the inbox page and `GET /api/action-items` read: the first page (ACTION_ITEM_PAGE_SIZE rows).
+    run: (db) => listActionItemPage(db, { userId, filter: raw ? (query as ActionItemFilter) : inboxFilter(query as Parameters<typeof inboxFilter>[0], today) }),
   });
   const cases: Case[] = [
     list("calls: first page", {}),
@@ -124,6 +127,11 @@ async function main() {
     list("calls: q=acme + status FAILED", { query: "acme", statuses: ["FAILED"] }),
     { name: "calls: count by status", run: (db: Database) => countCallsByStatus(db, userId) },
     inbox("inbox: all", { status: "all", owner: "all", due: "any" }),
+    { name: "inbox: the page after 20 pages (cursor)", run: (db: Database) => listActionItemPage(db, { userId, filter: {}, cursor: deepInboxCursor }) },
+    {
+      name: "inbox export: all (1 000 rows, CSV/ICS)",
+      run: (db: Database) => listActionItems(db, { userId, filter: inboxFilter({ status: "all", owner: "all", due: "any" }, today) }),
+    },
     inbox("inbox: any item? (limit 1)", { limit: 1 }, true),
     inbox("inbox: OPEN", { status: "OPEN", owner: "all", due: "any" }),
     inbox("inbox: OPEN, mine", { status: "OPEN", owner: "me", due: "any" }),
@@ -142,7 +150,7 @@ async function main() {
     captured = [];
     const answer = await testCase.run(capturing);
     const statements = captured;
-    const rows = Array.isArray(answer) ? answer.length : (answer as { items?: unknown[] }).items?.length ?? 1;
+    const rows = Array.isArray(answer) ? answer.length : ((answer as { items?: unknown[]; rows?: unknown[] }).items ?? (answer as { rows?: unknown[] }).rows)?.length ?? 1;
     if (flag("explain")) {
       console.log(`\n## ${testCase.name}`);
       for (const statement of statements) {

@@ -13,7 +13,7 @@
  */
 import http from "node:http";
 import { openDatabase, migrateDatabase, type Database } from "@/db/client";
-import { ACTION_ITEM_LIST_LIMIT, listActionItems } from "@/db/queries/action-items";
+import { listActionItemPage } from "@/db/queries/action-items";
 import { getCall, listCalls } from "@/db/queries/calls";
 import { latestStages } from "@/db/queries/events";
 import { getUserById, upsertUserByExternalId } from "@/db/queries/users";
@@ -110,9 +110,8 @@ function serve(db: Database, port: number, userId: string) {
           body = { items: toCallListJson(page.items, await latestStages(db, processingIds(page.items))), nextCursor: page.nextCursor };
         } else if (url.pathname === "/api/action-items") {
           const today = todayIn("UTC");
-          const rows = await listActionItems(db, { userId: user.id, filter: inboxFilter({ status: "all", owner: "all", due: "any" }, today) });
-          const items = rows.map((row) => toActionItemJson(row.item, row.call));
-          body = { items, truncated: items.length >= ACTION_ITEM_LIST_LIMIT };
+          const page = await listActionItemPage(db, { userId: user.id, filter: inboxFilter({ status: "all", owner: "all", due: "any" }, today) });
+          body = { items: page.rows.map((row) => toActionItemJson(row.item, row.call)), nextCursor: page.nextCursor };
         } else {
           res.writeHead(404).end();
           return;

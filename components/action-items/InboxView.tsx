@@ -31,8 +31,9 @@ const linkButtonClass =
 export interface InboxViewProps {
   filters: InboxFilters;
   serverToday: string;
+  /** The first page of the list, and where the next one starts (null: there is no more). */
   initialItems: ActionItemJson[];
-  truncated: boolean;
+  initialNextCursor: string | null;
   /** Whether the user has any action item at all (the empty state differs). */
   hasAnyItem: boolean;
   calls: { id: string; title: string }[];
@@ -44,7 +45,7 @@ export interface InboxViewProps {
  * browser's date for the due filters (fetched again when it differs from the server's). Rows are the call
  * page's rows; j / k move between them.
  */
-export function InboxView({ filters, serverToday, initialItems, truncated, hasAnyItem, calls, userName }: InboxViewProps) {
+export function InboxView({ filters, serverToday, initialItems, initialNextCursor, hasAnyItem, calls, userName }: InboxViewProps) {
   const router = useRouter();
   const clock = useViewerClock(serverToday);
   const [isPending, startTransition] = useTransition();
@@ -52,6 +53,8 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
 
   // The server's list, or the one fetched again with the browser's date.
   const [serverItems, setServerItems] = useResettableState(initialItems);
+  const [nextCursor, setNextCursor] = useResettableState(initialNextCursor);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [reloadToken, setReloadToken] = useState(0);
   const needsLocalDate = clock.local && clock.today !== serverToday && filters.due !== "any";
@@ -62,6 +65,7 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
       .then((answer) => {
         if (stopped) return;
         setServerItems(answer.items);
+        setNextCursor(answer.nextCursor);
         setLoadError(null);
       })
       .catch((error: unknown) => {
@@ -70,7 +74,7 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
     return () => {
       stopped = true;
     };
-  }, [needsLocalDate, filters, clock.today, reloadToken, setServerItems]);
+  }, [needsLocalDate, filters, clock.today, reloadToken, setServerItems, setNextCursor]);
 
   // Owner choices for an item's edit form: its call's speakers, loaded once per call.
   const speakerCache = useRef(new Map<string, readonly SpeakerOption[]>());
@@ -90,6 +94,23 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
   const mineIds = useMemo(() => new Set(serverItems.filter((item) => item.owner.role === "SELF").map((item) => item.id)), [serverItems]);
   const mine = list.items.filter((item) => mineIds.has(item.id));
   const others = list.items.filter((item) => !mineIds.has(item.id));
+
+  // The next page joins the list as it is now (with this visit's edits), not as it was loaded.
+  async function loadMore() {
+    if (!nextCursor || loadingMore) return;
+    setLoadingMore(true);
+    try {
+      const answer = await fetchInbox(`${inboxApiUrl(filters, clock.today)}&cursor=${encodeURIComponent(nextCursor)}`);
+      const known = new Set(list.items.map((item) => item.id));
+      setServerItems([...list.items, ...answer.items.filter((item) => !known.has(item.id))]);
+      setNextCursor(answer.nextCursor);
+      setLoadError(null);
+    } catch (error) {
+      setLoadError(`More action items could not be loaded. ${errorMessage(error, "Try again.")}`);
+    } finally {
+      setLoadingMore(false);
+    }
+  }
 
   function navigate(next: InboxFilters) {
     startTransition(() => {
@@ -145,6 +166,7 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
           <h1 className="text-2xl font-semibold tracking-tight">Action items</h1>
           <p className="mt-1 text-sm text-slate-600" data-testid="inbox-summary">
             {list.items.length === 1 ? "1 item" : `${list.items.length} items`}
+            {nextCursor ? " shown, more below" : ""}
             {overdueCount > 0 ? (
               <>
                 {" · "}
@@ -215,7 +237,20 @@ export function InboxView({ filters, serverToday, initialItems, truncated, hasAn
                   ))}
                 </InboxGroup>
               ) : null}
-              {truncated ? <p className="text-sm text-slate-600">Only the first 1,000 items are shown. Narrow the filters to see the rest.</p> : null}
+              {nextCursor ? (
+                <div className="flex justify-center">
+                  <button
+                    type="button"
+                    onClick={() => void loadMore()}
+                    disabled={loadingMore}
+                    aria-busy={loadingMore}
+                    className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-700 shadow-sm hover:bg-slate-50 disabled:opacity-60"
+                    data-testid="inbox-load-more"
+                  >
+                    {loadingMore ? "Loading…" : "Load more"}
+                  </button>
+                </div>
+              ) : null}
             </div>
           )}
         </div>

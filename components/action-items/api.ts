@@ -48,8 +48,8 @@ export function deleteActionItem(itemId: string): Promise<void> {
   return request<void>(itemPath(itemId), { method: "DELETE" });
 }
 
-export async function fetchInbox(url: string): Promise<{ items: ActionItemJson[]; truncated: boolean }> {
-  return request<{ items: ActionItemJson[]; truncated: boolean }>(url);
+export async function fetchInbox(url: string): Promise<{ items: ActionItemJson[]; nextCursor: string | null }> {
+  return request<{ items: ActionItemJson[]; nextCursor: string | null }>(url);
 }
 
 export async function patchSpeaker(callId: string, speakerId: string, edit: { displayName?: string | null; isMe?: boolean }): Promise<SpeakerJson[]> {

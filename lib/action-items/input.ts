@@ -99,4 +99,7 @@ export const listActionItemsQuerySchema = z.object({
   // Room for the week the "week" filter adds (and the day "overdue" takes away).
   today: safeDate({ marginDays: 8 }).optional(),
   format: z.enum(["json", "csv", "ics"]).default("json"),
+  /** JSON pages: how many items (1–200, default 50) and where the previous page ended. Exports are not paged. */
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: safeText({ max: 500 }).optional(),
 });

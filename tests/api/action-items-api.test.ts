@@ -293,9 +293,27 @@ describe.each(databaseKinds())("action items API on %s", (kind) => {
     expect((await inboxItems("?due=today&today=2026-03-06&status=OPEN")).length).toBe(1);
     expect((await inboxItems("?due=none")).every((item) => item.dueDate === null)).toBe(true);
 
-    for (const bad of ["?status=LATER", "?owner=you", "?due=yesterday", "?format=xml", "?today=2026-13-01"]) {
+    for (const bad of ["?status=LATER", "?owner=you", "?due=yesterday", "?format=xml", "?today=2026-13-01", "?limit=0", "?limit=201", "?limit=two", "?cursor=garbage"]) {
       expect((await inbox(bad)).status, bad).toBe(400);
     }
+
+    // A page at a time: the pages join up to the whole list, and the last one says there is no more.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await inbox(`?status=all&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { items: ActionItemJson[]; nextCursor: string | null };
+      paged.push(...body.items.map((item) => item.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all.map((item) => item.id));
+    // Another user's cursor shows nothing of theirs: it only says where to start in the asker's own list.
+    const firstPage = (await (await inbox("?status=all&limit=1")).json()) as { nextCursor: string };
+    world.user = bob;
+    const bobsView = (await (await inbox(`?status=all&cursor=${encodeURIComponent(firstPage.nextCursor)}`)).json()) as { items: ActionItemJson[] };
+    expect(bobsView.items.every((item) => item.call?.title === "Bob's call")).toBe(true);
+    world.user = user;
   });
 
   it("exports the inbox as CSV and as an iCalendar file of due dates", async () => {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listActionItems, type ActionItemFilter } from "@/db/queries/action-items";
+import { eq } from "drizzle-orm";
+import { decodeInboxCursor, listActionItemPage, listActionItems, type ActionItemFilter } from "@/db/queries/action-items";
+import { InvalidCursorError } from "@/db/queries/calls";
 import { actionItems, callRecords, type ActionItem, type CallRecord } from "@/db/schema";
 import { upsertUserByExternalId } from "@/db/queries/users";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
@@ -95,5 +97,66 @@ describe.each(databaseKinds())("inbox order on %s", (kind) => {
     expect(rows).toHaveLength(30);
     for (const row of rows) expect(row.call.id).toBe(row.item.callRecordId);
     expect(rows.every((row) => items.some(({ item, call }) => item.id === row.item.id && call.title === row.call.title))).toBe(true);
+  });
+
+  it("pages through every filter with the cursor: the pages join up to the one-sort order, nothing twice", async () => {
+    let paged = 0;
+    for (const status of [undefined, "OPEN", "DONE", "SNOOZED"] as const) {
+      for (const mine of [false, true]) {
+        for (const due of [{}, { dueOnOrBefore: "2026-01-10" }, { noDueDate: true }]) {
+          const filter: ActionItemFilter = { status, mine, ...due };
+          const all = expected(filter);
+          for (const limit of [1, 2, 3, 7]) {
+            const seen: string[] = [];
+            let cursor: string | null = null;
+            let pages = 0;
+            do {
+              const page = await listActionItemPage(t.db, { userId, filter: { ...filter, limit }, cursor });
+              expect(page.rows.length).toBeLessThanOrEqual(limit);
+              seen.push(...page.rows.map((row) => row.item.id));
+              cursor = page.nextCursor;
+              pages++;
+              expect(pages).toBeLessThanOrEqual(all.length + 1);
+            } while (cursor);
+            expect(seen).toEqual(all);
+            expect(pages).toBe(Math.max(1, Math.ceil(all.length / limit)));
+            paged++;
+          }
+        }
+      }
+    }
+    expect(paged).toBe(96);
+  });
+
+  it("keeps its place when an item is added before the cursor, and refuses a cursor it did not make", async () => {
+    const first = await listActionItemPage(t.db, { userId, filter: { limit: 4 } });
+    const all = expected({});
+    expect(first.rows.map((row) => row.item.id)).toEqual(all.slice(0, 4));
+    // A new own item due long ago sorts first: the next page neither shows it nor repeats the first page.
+    const [added] = await t.db
+      .insert(actionItems)
+      .values({ callRecordId: items[0]!.call.id, title: "Added meanwhile", ownerRole: "SELF", dueDate: "2020-01-01", status: "OPEN" })
+      .returning();
+    try {
+      const second = await listActionItemPage(t.db, { userId, filter: { limit: 4 }, cursor: first.nextCursor });
+      expect(second.rows.map((row) => row.item.id)).toEqual(all.slice(4, 8));
+    } finally {
+      await t.db.delete(actionItems).where(eq(actionItems.id, added!.id));
+    }
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    const id = items[0]!.item.id;
+    for (const cursor of [
+      "not-a-cursor",
+      forged(["own-dated", "2026-01-10", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z"]),
+      forged(["mine", "2026-01-10", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", id]),
+      forged(["own-dated", null, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", id]),
+      forged(["own-undated", "2026-01-10", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", id]),
+      forged(["own-dated", "0000-01-01", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", id]),
+      forged(["own-dated", "2026-01-10", new Date(8.64e15).toISOString(), "2026-01-01T00:00:00.000Z", id]),
+      forged(["own-dated", "2026-01-10", "2026-01-01T00:00:00.000Z", "yesterday", id]),
+    ]) {
+      expect(() => decodeInboxCursor(cursor)).toThrow(InvalidCursorError);
+      await expect(listActionItemPage(t.db, { userId, cursor })).rejects.toThrow(InvalidCursorError);
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { InboxView } from "@/components/action-items/InboxView";
 import { inboxFiltersFromSearchParams, inboxHref } from "@/components/action-items/inbox-model";
 import { getDb } from "@/db";
-import { ACTION_ITEM_LIST_LIMIT, listActionItems } from "@/db/queries/action-items";
+import { listActionItemPage, listActionItems } from "@/db/queries/action-items";
 import { listCalls } from "@/db/queries/calls";
 import { toActionItemJson } from "@/lib/action-items/serialize";
 import { inboxFilter, todayIn } from "@/lib/action-items/service";
@@ -23,12 +23,12 @@ export default async function ActionItemsPage({ searchParams }: { searchParams: 
   const user = await requirePageUser(inboxHref(filters));
   const db = await getDb();
   const today = todayIn(loadEnv().timeZone);
-  const [rows, anyItem, calls] = await Promise.all([
-    listActionItems(db, { userId: user.id, filter: inboxFilter(filters, today) }),
+  const [page, anyItem, calls] = await Promise.all([
+    listActionItemPage(db, { userId: user.id, filter: inboxFilter(filters, today) }),
     listActionItems(db, { userId: user.id, filter: { limit: 1 } }),
     listCalls(db, { userId: user.id, limit: CALL_CHOICES, statuses: ["COMPLETED", "PROCESSING", "QUEUED", "FAILED"] }),
   ]);
-  const items = rows.map((row) => toActionItemJson(row.item, row.call));
+  const items = page.rows.map((row) => toActionItemJson(row.item, row.call));
   const callChoices = calls.items.map((call) => ({ id: call.id, title: call.title }));
   // A call picked from a link (older than the list above) is still offered, by the title its items carry.
   if (filters.callId && !callChoices.some((call) => call.id === filters.callId)) {
@@ -41,7 +41,7 @@ export default async function ActionItemsPage({ searchParams }: { searchParams: 
       filters={filters}
       serverToday={today}
       initialItems={items}
-      truncated={items.length >= ACTION_ITEM_LIST_LIMIT}
+      initialNextCursor={page.nextCursor}
       hasAnyItem={anyItem.length > 0}
       calls={callChoices}
       userName={user.displayName}
