@@ -4,7 +4,10 @@ import { STALE_UPLOAD_AFTER_MS } from "@/lib/calls/upload-sweeper";
 import { loadEnv } from "@/lib/env";
 import { getPipelineDeps } from "@/lib/pipeline/deps";
 import { getInngest } from "../client";
+import { getDb } from "@/db";
+import { getWebhookDeliveryDeps } from "@/lib/webhooks/deps";
 import { createApplyVoiceProfileFunction } from "./apply-voice-profile";
+import { createDeliverWebhookFunction, createWebhookSweepFunction } from "./deliver-webhook";
 import { createEnrollVoiceFunction } from "./enroll-voice";
 import { createProcessCallFunction } from "./process-call";
 import { createSweepFunction } from "./sweep";
@@ -17,6 +20,8 @@ export function getFunctions(): InngestFunction.Any[] {
     createProcessCallFunction(getInngest(), getPipelineDeps),
     createEnrollVoiceFunction(getInngest(), getPipelineDeps),
     createApplyVoiceProfileFunction(getInngest(), getPipelineDeps),
+    createDeliverWebhookFunction(getInngest(), getWebhookDeliveryDeps),
+    createWebhookSweepFunction(getInngest(), async () => ({ db: await getDb() })),
     createSweepFunction(getInngest(), getPipelineDeps, () => {
       const env = loadEnv();
       return {

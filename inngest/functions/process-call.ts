@@ -15,6 +15,8 @@ import {
   type CallRef,
   type PipelineDeps,
 } from "@/lib/pipeline/stages";
+import type { WebhookEmitter } from "@/lib/webhooks/emit";
+import { inngestWebhookEmitter, notifyCallCompleted, notifyCallFailed } from "@/lib/webhooks/notify";
 import { CALL_QUEUED, callQueuedData } from "../events";
 
 /**
@@ -40,9 +42,10 @@ async function lastFailureCode(deps: PipelineDeps, ref: CallRef): Promise<string
 
 /**
  * One call through the stages. Diarization and transcription run in parallel; every stage skips itself
- * when its artifact exists, so a retried call resumes at the stage that failed.
+ * when its artifact exists, so a retried call resumes at the stage that failed. Webhooks (call.completed,
+ * call.failed) are queued after the final status is committed, by a step that never throws.
  */
-export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Promise<PipelineDeps>) {
+export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Promise<PipelineDeps>, webhooks: WebhookEmitter = inngestWebhookEmitter(client)) {
   return client.createFunction(
     {
       id: "process-call",
@@ -50,9 +53,11 @@ export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Pr
       concurrency: { limit: 2 },
       triggers: [{ event: CALL_QUEUED }],
       onFailure: async ({ event }) => {
-        const ref = callQueuedData.parse((event.data as { event: { data: unknown } }).event.data);
+        const original = (event.data as { event: { id?: string; data: unknown } }).event;
+        const ref = callQueuedData.parse(original.data);
         const deps = await getDeps();
         await failProcessing(deps.db, ref, await lastFailureCode(deps, ref));
+        await notifyCallFailed({ db: deps.db, webhooks }, ref, original.id ?? ref.callId);
       },
     },
     async ({ event, step }) => {
@@ -68,6 +73,7 @@ export function createProcessCallFunction(client: Inngest.Any, getDeps: () => Pr
       await step.run("analysis", () => stage(deps, ref, () => runAnalysis(deps, ref)));
       await step.run("cleanup", () => stage(deps, ref, () => runCleanup(deps, ref)));
       await step.run("complete", () => stage(deps, ref, async () => void (await finishProcessing(deps.db, ref))));
+      await step.run("webhooks", () => notifyCallCompleted({ ...deps, webhooks }, ref, event.id ?? ref.callId));
       return { callId: ref.callId, durationSeconds: audio.durationSeconds };
     },
   );

@@ -15,7 +15,7 @@ describe("process-call orchestration (@inngest/test)", () => {
   const noDeps = async () => ({}) as PipelineDeps;
   const fn = createProcessCallFunction(client, noDeps);
   const event = { name: CALL_QUEUED, data: { callId: "8a3f0b0e-6d1c-4b8e-9a7e-1f2d3c4b5a69", userId: "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b" } };
-  const stepIds = ["begin", "audio-prep", "diarization", "transcription", "normalization", "analysis", "cleanup", "complete"];
+  const stepIds = ["begin", "audio-prep", "diarization", "transcription", "normalization", "analysis", "cleanup", "complete", "webhooks"];
   const mocked = (overrides: Record<string, () => unknown> = {}) =>
     stepIds.map((id) => ({ id, handler: overrides[id] ?? (() => (id === "audio-prep" ? { durationSeconds: 12.5, channels: 1 } : null)) }));
 
@@ -26,7 +26,7 @@ describe("process-call orchestration (@inngest/test)", () => {
     const order = (ctx.step.run as unknown as { mock: { calls: [string][] } }).mock.calls.map(([id]) => id);
     expect(order.slice(0, 2)).toEqual(["begin", "audio-prep"]);
     expect(order.slice(2, 4).sort()).toEqual(["diarization", "transcription"]);
-    expect(order.slice(4)).toEqual(["normalization", "analysis", "cleanup", "complete"]);
+    expect(order.slice(4)).toEqual(["normalization", "analysis", "cleanup", "complete", "webhooks"]);
   });
 
   it("refuses an event whose payload is not a call", async () => {
