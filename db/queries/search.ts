@@ -10,9 +10,22 @@ const CONFIG = sql.raw(`'english'::regconfig`);
 /** ts_headline marks matches with these; they are removed from the text first, so they cannot be forged by it. */
 export const HIGHLIGHT_START = "\u0001";
 export const HIGHLIGHT_STOP = "\u0002";
-const HEADLINE_OPTIONS = `StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
+const MARKS = `StartSel=${HIGHLIGHT_START}, StopSel=${HIGHLIGHT_STOP}`;
+/** Segments, action items and short summaries (a segment is at most 40 words): shown whole. */
+const WHOLE_TEXT = `${MARKS}, HighlightAll=true`;
+/** A longer summary: the fragments around the matches. */
+const FRAGMENTS = `${MARKS}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "`;
+/**
+ * ts_headline drops what its parser takes for HTML tags, so `<` and `>` go in as private-use characters and
+ * come back (`restoreAngleBrackets`); the marker characters are removed from the text, so it cannot forge them.
+ */
+const ANGLE_STANDINS = "\uE000\uE001";
+export function restoreAngleBrackets(text: string): string {
+  return text.replace(/\uE000/g, "<").replace(/\uE001/g, ">");
+}
 
 const INSERT_BATCH = 500;
+const WHOLE_TEXT_MAX = 400;
 
 export interface TranscriptEntryInput {
   segmentId: string;
@@ -173,17 +186,18 @@ export async function describeEntries(
   { userId, query, ids }: { userId: string; query: string; ids: string[] },
 ): Promise<Map<string, { callTitle: string; headline: string }>> {
   if (ids.length === 0) return new Map();
-  const clean = sql`translate(${callSearchEntries.text}, ${HIGHLIGHT_START + HIGHLIGHT_STOP}, '')`;
+  const clean = sql`translate(${callSearchEntries.text}, ${"<>" + HIGHLIGHT_START + HIGHLIGHT_STOP}, ${ANGLE_STANDINS})`;
+  const options = sql`case when length(${callSearchEntries.text}) > ${WHOLE_TEXT_MAX} then ${FRAGMENTS} else ${WHOLE_TEXT} end`;
   const rows = await db
     .select({
       id: callSearchEntries.id,
       callTitle: callRecords.title,
-      headline: sql<string>`ts_headline(${CONFIG}, ${clean}, websearch_to_tsquery(${CONFIG}, ${query}), ${HEADLINE_OPTIONS})`,
+      headline: sql<string>`ts_headline(${CONFIG}, ${clean}, websearch_to_tsquery(${CONFIG}, ${query}), ${options})`,
     })
     .from(callSearchEntries)
     .innerJoin(callRecords, eq(callRecords.id, callSearchEntries.callId))
     .where(and(eq(callSearchEntries.userId, userId), inArray(callSearchEntries.id, ids)));
-  return new Map(rows.map((row) => [row.id, { callTitle: row.callTitle, headline: row.headline }]));
+  return new Map(rows.map((row) => [row.id, { callTitle: row.callTitle, headline: restoreAngleBrackets(row.headline) }]));
 }
 
 /** Counts a call's rows per kind (tests, diagnostics). */
