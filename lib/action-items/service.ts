@@ -14,6 +14,8 @@ import { AppError, notFound } from "@/lib/http/errors";
 import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
 import type { ObjectStorage } from "@/lib/storage";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
+import type { WebhookEmitter } from "@/lib/webhooks/emit";
+import { notifyActionItemChanged, notifyActionItemCreated } from "@/lib/webhooks/notify";
 import { SnoozeInPastError, statusColumns, type CreateActionItemInput, type PatchActionItemInput } from "./input";
 import { NO_OWNER, ownerFromInput, type OwnerColumns } from "./owner";
 import type { OwnerInput } from "./types";
@@ -22,6 +24,8 @@ import type { OwnerInput } from "./types";
 export interface ActionItemDeps {
   db: Database;
   storage: ObjectStorage;
+  /** Where action_item.* webhook events are queued (default: the Inngest client of the app). */
+  webhooks?: WebhookEmitter;
 }
 
 async function speakersOf(deps: ActionItemDeps, ref: { userId: string; callId: string }): Promise<NormalizedTranscript["speakers"]> {
@@ -58,6 +62,7 @@ export async function addActionItem(deps: ActionItemDeps, { userId, callId, inpu
     },
   });
   if (!item) throw notFound();
+  await notifyActionItemCreated(deps, userId, item);
   return item;
 }
 
@@ -88,6 +93,7 @@ export async function changeActionItem(
   }
   const updated = await updateActionItem(deps.db, { userId, itemId, patch });
   if (!updated) throw notFound("Action item");
+  await notifyActionItemChanged(deps, userId, existing, updated);
   return updated;
 }
 
