@@ -4,6 +4,7 @@ import type { DbOrTx } from "../client";
 import { callRecords, type CallDirection, type CallRecord, type CallStatus, type NewCallRecord } from "../schema";
 import { isStorableDate } from "@/lib/validation/input";
 import { isUuid } from "./ids";
+import { prepared } from "./prepared";
 
 export type NewCall = Omit<NewCallRecord, "id" | "userId" | "status" | "createdAt" | "updatedAt" | "errorReason">;
 export type CallPatch = Partial<
@@ -40,11 +41,15 @@ export async function createCall(db: DbOrTx, userId: string, input: NewCall): Pr
 
 export async function getCall(db: DbOrTx, { userId, callId }: { userId: string; callId: string }): Promise<CallRecord | null> {
   if (!isUuid(callId)) return null;
-  const [row] = await db
-    .select()
-    .from(callRecords)
-    .where(and(eq(callRecords.id, callId), eq(callRecords.userId, userId)))
-    .limit(1);
+  const statement = prepared(db, "call_by_id", (d) =>
+    d
+      .select()
+      .from(callRecords)
+      .where(and(eq(callRecords.id, sql.placeholder("callId")), eq(callRecords.userId, sql.placeholder("userId"))))
+      .limit(1)
+      .prepare("call_by_id"),
+  );
+  const [row] = await statement.execute({ callId, userId });
   return row ?? null;
 }
 

@@ -2,14 +2,17 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import { users, type User } from "../schema";
+import { prepared } from "./prepared";
 
 export async function getUserByExternalId(db: DbOrTx, externalUserId: string): Promise<User | null> {
   const [row] = await db.select().from(users).where(eq(users.externalUserId, externalUserId)).limit(1);
   return row ?? null;
 }
 
+/** Every signed-in request reads its user: a prepared statement (db/queries/prepared.ts). */
 export async function getUserById(db: DbOrTx, userId: string): Promise<User | null> {
-  const [row] = await db.select().from(users).where(eq(users.id, userId)).limit(1);
+  const statement = prepared(db, "user_by_id", (d) => d.select().from(users).where(eq(users.id, sql.placeholder("userId"))).limit(1).prepare("user_by_id"));
+  const [row] = await statement.execute({ userId });
   return row ?? null;
 }
 
