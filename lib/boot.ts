@@ -2,7 +2,8 @@ import { EnvError, loadEnv } from "./env";
 
 /**
  * The Node server's start: fail fast on bad configuration, migrate the database before the first request,
- * start the embedded pipeline, finish uploads a crash interrupted, and re-send calls left queued.
+ * start the embedded pipeline, finish uploads a crash interrupted, re-send calls left queued, and continue
+ * interrupted model downloads.
  * (Kept out of instrumentation.ts, which Next also compiles for the Edge runtime.)
  */
 export async function boot(): Promise<void> {
@@ -24,4 +25,7 @@ export async function boot(): Promise<void> {
   await recoverUploadsAtBoot();
   const { resendQueuedCalls } = await import("./pipeline/enqueue");
   await resendQueuedCalls(await getDb());
+  // Model downloads from Settings → Speech that a stop interrupted continue where their partial file ends.
+  const { resumeModelDownloadsAtBoot } = await import("./admin/speech");
+  await resumeModelDownloadsAtBoot();
 }
