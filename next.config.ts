@@ -11,6 +11,8 @@ const securityHeaders = [
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // forbidden() (a 403 page for non-administrators on Settings → Speech, lib/admin/access.ts).
+  experimental: { authInterrupts: true },
   // Benchmarks may serve a copy of a build (`cp -r .next .next-x`) while `.next` is rebuilt; never set for builds.
   ...(process.env.SCRYON_NEXT_DIST_DIR ? { distDir: process.env.SCRYON_NEXT_DIST_DIR } : {}),
   // Native / wasm packages stay outside the server bundle.
