@@ -1,6 +1,5 @@
 import "server-only";
 import { Readable } from "node:stream";
-import busboy from "busboy";
 import { NextResponse } from "next/server";
 import { getDb } from "@/db";
 import { updateCall } from "@/db/queries/calls";
@@ -9,6 +8,7 @@ import { loadEnv } from "@/lib/env";
 import { AppError } from "@/lib/http/errors";
 import { enqueueCall } from "@/lib/pipeline/enqueue";
 import { getStorage } from "@/lib/storage";
+import { multipartParser, readFilePart } from "@/lib/uploads/multipart-file";
 import { abandonUpload, beginCall, finishUpload, spoolToFile, tooLarge, type IngestDeps } from "./ingest";
 import { multipartSpoolPath, uploadSpoolDir } from "./lifecycle";
 import { callMetadataSchema, uploadFilenameSchema } from "./metadata";
@@ -43,13 +43,7 @@ export async function receiveMultipartUpload(request: Request, userId: string, d
   if (Number.isFinite(declaredLength) && declaredLength > deps.maxUploadBytes + ENVELOPE_BYTES) throw tooLarge(deps.maxUploadBytes);
   if (!request.body) throw new AppError("VALIDATION_FAILED", "The request has no body.");
 
-  let parser: busboy.Busboy;
-  try {
-    parser = busboy({ headers: { "content-type": contentType }, limits: { files: 1, fields: 20, fieldSize: 10_000, parts: 30 } });
-  } catch {
-    // busboy throws on a multipart type without a boundary (or with a malformed one) before reading anything.
-    throw new AppError("VALIDATION_FAILED", "The multipart/form-data Content-Type needs a boundary parameter.");
-  }
+  const parser = multipartParser(contentType, { files: 1, fields: 20, fieldSize: 10_000, parts: 30 });
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>);
   const fields: Record<string, string> = {};
 
@@ -66,40 +60,23 @@ export async function receiveMultipartUpload(request: Request, userId: string, d
     return { call, filePath };
   }
 
-  let job: Promise<SpooledFile> | null = null;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      parser.on("field", (name, value) => {
-        fields[name] = value;
-      });
-      parser.on("file", (name, stream, info) => {
-        // A body cut short errors the part's stream ("Unexpected end of form"), possibly before the spool
-        // listens (beginCall is still awaiting the database): without a listener that is an uncaught
-        // exception in the server. The parser reports the same failure, which answers UPLOAD_INCOMPLETE.
-        stream.on("error", () => {});
-        if (name !== "file" || job) return void stream.resume();
-        job = spoolFilePart(stream, info.filename);
-        // A rejected file (too large, not audio) answers at once; the rest of the body is not read.
-        job.catch(() => {
-          body.unpipe(parser);
-          stream.resume();
-          resolve();
-        });
-      });
-      parser.on("close", resolve);
-      parser.on("error", reject);
-      // A client that disconnects mid-upload errors the body; the file stream (and its spool) fail with it.
-      body.on("error", (error) => parser.destroy(error));
-      body.pipe(parser);
-    });
-  } catch {
-    const partial = await (job as Promise<SpooledFile> | null)?.catch(() => null);
+  const { job, failed } = await readFilePart({
+    body,
+    parser,
+    fileField: "file",
+    receive: (stream, info) => spoolFilePart(stream, info.filename),
+    onField: (name, value) => {
+      fields[name] = value;
+    },
+  });
+  if (failed) {
+    const partial = await job?.catch(() => null);
     if (partial) await abandonUpload(deps, { userId, callId: partial.call.id, filePath: partial.filePath });
     throw new AppError("UPLOAD_INCOMPLETE", "The upload stopped before the whole file arrived. Nothing was saved; upload it again.");
   }
 
   if (!job) throw new AppError("VALIDATION_FAILED", "Add the recording as a `file` field.");
-  const { call, filePath } = await (job as Promise<SpooledFile>);
+  const { call, filePath } = await job;
   try {
     // Fields that came after the file apply now.
     const metadata = callMetadataSchema.parse(fields);

@@ -4,7 +4,6 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { randomUUID } from "node:crypto";
-import busboy from "busboy";
 import {
   claimVoiceEnrollment,
   deleteVoiceProfileAndConsent,
@@ -16,6 +15,7 @@ import {
 import type { VoiceEnrollmentState } from "@/db/schema";
 import { spoolToFile, tooLarge } from "@/lib/calls/ingest";
 import { AppError } from "@/lib/http/errors";
+import { multipartParser, readFilePart } from "@/lib/uploads/multipart-file";
 import type { SniffResult } from "@/lib/audio/sniff";
 import type { PipelineDeps } from "@/lib/pipeline/stages";
 import { voiceProfilePrefix, voiceSampleKey } from "@/lib/storage";
@@ -83,40 +83,20 @@ async function spoolSample(request: Request, spoolDir: string): Promise<SpooledS
 
   const filePath = path.join(spoolDir, `${randomUUID()}.part`);
   const body = Readable.fromWeb(request.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  let parser: busboy.Busboy;
-  try {
-    parser = busboy({ headers: { "content-type": contentType }, limits: { files: 1, fields: 10, fieldSize: 1000, parts: 20 } });
-  } catch {
-    throw new AppError("VALIDATION_FAILED", "The multipart body is malformed (no boundary).");
-  }
-  let job: Promise<SpooledSample> | null = null;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      parser.on("file", (name, stream) => {
-        // A body cut short errors the part's stream ("Unexpected end of form"); without a listener that is an
-        // uncaught exception. The parser reports the same failure, which answers 400.
-        stream.on("error", () => {});
-        if (name !== "sample" || job) return void stream.resume();
-        job = spoolToFile(stream, { filePath, maxBytes: MAX_SAMPLE_BYTES }).then(({ sniff }) => ({ filePath, sniff }));
-        // A rejected file (too large, not audio) answers at once; the rest of the body is not read.
-        job.catch(() => {
-          body.unpipe(parser);
-          stream.resume();
-          resolve();
-        });
-      });
-      parser.on("close", resolve);
-      parser.on("error", reject);
-      body.on("error", (error) => parser.destroy(error));
-      body.pipe(parser);
-    });
-  } catch {
-    await (job as Promise<SpooledSample> | null)?.catch(() => null);
+  const parser = multipartParser(contentType, { files: 1, fields: 10, fieldSize: 1000, parts: 20 });
+  const { job, failed } = await readFilePart({
+    body,
+    parser,
+    fileField: "sample",
+    receive: (stream) => spoolToFile(stream, { filePath, maxBytes: MAX_SAMPLE_BYTES }).then(({ sniff }): SpooledSample => ({ filePath, sniff })),
+  });
+  if (failed) {
+    await job?.catch(() => null);
     await fs.rm(filePath, { force: true });
     throw new AppError("VALIDATION_FAILED", "The multipart body is malformed or stopped before the whole sample arrived. Nothing was stored.");
   }
   if (!job) throw new AppError("VALIDATION_FAILED", "Add the voice sample as a `sample` field.");
-  return await (job as Promise<SpooledSample>);
+  return await job;
 }
 
 /**
