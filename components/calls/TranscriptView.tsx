@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type MouseEvent } from "react";
 import { useCallWorkspace } from "@/components/action-items/call-workspace";
 import { SpeakerEditor } from "@/components/action-items/SpeakerEditor";
@@ -45,7 +46,11 @@ function speakerName(speaker: NormalizedTranscript["speakers"][number] | undefin
   return speaker?.displayName?.trim() || speaker?.label || "Unknown speaker";
 }
 
-export function TranscriptView({ transcript }: { transcript: NormalizedTranscript }) {
+/**
+ * `upgrade`: better speech models could be installed on this server (lib/admin/speech.ts `draftUpgradeHint`);
+ * `canInstall` when this user is an administrator, who gets a link to Settings → Speech.
+ */
+export function TranscriptView({ transcript, upgrade = null }: { transcript: NormalizedTranscript; upgrade?: { canInstall: boolean } | null }) {
   const words = useMemo(() => flattenWords(transcript.segments), [transcript]);
   const hasSpeech = words.length > 0;
 
@@ -57,6 +62,18 @@ export function TranscriptView({ transcript }: { transcript: NormalizedTranscrip
       {transcript.quality === "draft" && hasSpeech ? (
         <p className="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="transcript-draft-note">
           Draft quality: this transcript was made on this server by the local speech engine, so expect misheard words and rough speaker turns.
+          {upgrade?.canInstall ? (
+            <>
+              {" "}
+              Better models are available:{" "}
+              <Link href="/settings/speech" className="font-medium underline underline-offset-2" data-testid="transcript-draft-upgrade">
+                install them in Settings → Speech
+              </Link>
+              .
+            </>
+          ) : upgrade ? (
+            " Your server’s administrator can install better speech models (Settings → Speech)."
+          ) : null}
         </p>
       ) : null}
       {hasSpeech ? (

@@ -22,6 +22,7 @@ import { toTimelineEvent } from "@/lib/calls/serialize";
 import { toActionItemJson } from "@/lib/action-items/serialize";
 import { todayIn } from "@/lib/action-items/service";
 import type { StoredAnalysis } from "@/lib/analysis/types";
+import { draftUpgradeHint } from "@/lib/admin/speech";
 import { requirePageUser } from "@/lib/auth/session";
 import { loadEnv } from "@/lib/env";
 import { toCallJson } from "@/lib/calls/serialize";
@@ -122,7 +123,7 @@ export default async function CallPage({ params }: Props) {
               )}
             </div>
           </section>
-          {transcript ? <TranscriptView transcript={transcript} /> : <TranscriptPlaceholder status={call.status} />}
+          {transcript ? <TranscriptView transcript={transcript} upgrade={transcript.quality === "draft" ? draftUpgradeHint(user) : null} /> : <TranscriptPlaceholder status={call.status} />}
         </div>
         <div className="min-w-0 space-y-6 lg:col-span-2">
           <CallActionItems
