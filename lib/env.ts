@@ -129,6 +129,7 @@ const envSchema = z
     SCRYON_EVENT_RETENTION_DAYS: positiveInt(90),
     /** A browser recording that has sent nothing (no chunk, no heartbeat) for this long is finished as it is; 0 = never. */
     SCRYON_RECORDING_FINALIZE_SECONDS: positiveInt(600),
+    SCRYON_SPEECH_CONCURRENCY: z.coerce.number().int().positive().optional(),
     /** The address users reach the app at; links in webhook payloads point here. */
     SCRYON_PUBLIC_URL: z.preprocess(emptyToUndefined, z.url().default("http://localhost:3000")),
     /** Webhooks may target private, loopback and link-local addresses (self-hosters sending to their own network; tests). */
@@ -210,6 +211,8 @@ export interface AppEnv {
   eventRetentionMs: number;
   /** SCRYON_RECORDING_FINALIZE_SECONDS in ms: an abandoned recording is finished after this much silence. */
   recordingFinalizeMs: number;
+  /** SCRYON_SPEECH_CONCURRENCY: CPU-heavy speech children at once (lib/process/cpu-slots.ts); undefined = one per core. */
+  speechConcurrency: number | undefined;
   /** SCRYON_PUBLIC_URL without a trailing slash. */
   publicUrl: string;
   webhooks: { allowPrivate: boolean; timeoutMs: number; disableAfterFailures: number };
@@ -301,6 +304,7 @@ export function parseEnv(source: Record<string, string | undefined>): AppEnv {
     stallAfterMs: raw.SCRYON_STALL_MINUTES * 60_000,
     eventRetentionMs: raw.SCRYON_EVENT_RETENTION_DAYS * 24 * 60 * 60_000,
     recordingFinalizeMs: raw.SCRYON_RECORDING_FINALIZE_SECONDS * 1000,
+    speechConcurrency: raw.SCRYON_SPEECH_CONCURRENCY,
     faultHoldDir: raw.SCRYON_FAULT_HOLD,
     publicUrl: raw.SCRYON_PUBLIC_URL.replace(/\/+$/, ""),
     webhooks: {

@@ -1,4 +1,5 @@
 import os from "node:os";
+import { loadEnv } from "@/lib/env";
 
 /**
  * A cap on the CPU-heavy children of processing (recognition, VAD, sherpa-onnx) that run at once, across
@@ -11,9 +12,7 @@ import os from "node:os";
  */
 
 function configuredSlots(): number {
-  const raw = Number(process.env.SCRYON_SPEECH_CONCURRENCY);
-  if (Number.isInteger(raw) && raw > 0) return raw;
-  return Math.max(1, os.availableParallelism());
+  return loadEnv().speechConcurrency ?? Math.max(1, os.availableParallelism());
 }
 
 interface Slots {
