@@ -12,7 +12,7 @@ import { insertProcessingEvent } from "@/db/queries/events";
 import { recordVoiceConsent } from "@/db/queries/voice-profiles";
 import { upsertUserByExternalId } from "@/db/queries/users";
 import { insertApiToken } from "@/db/queries/api-tokens";
-import { actionItems, apiTokens, callArtifacts, callProcessingEvents, callRecords, userVoiceProfiles, users, type CallRecord, type User } from "@/db/schema";
+import { actionItems, apiTokens, callArtifacts, callProcessingEvents, callRecords, userVoiceProfiles, users, webhookDeliveries, webhookEndpoints, type CallRecord, type User } from "@/db/schema";
 import { generateApiToken } from "@/lib/auth/api-tokens";
 import { unauthenticated } from "@/lib/http/errors";
 import { saveJsonArtifact } from "@/lib/pipeline/artifacts";
@@ -96,6 +96,10 @@ const routes = {
   "/api/voice-profile/apply": await import("@/app/api/voice-profile/apply/route"),
   "/api/tokens": await import("@/app/api/tokens/route"),
   "/api/tokens/[id]": await import("@/app/api/tokens/[id]/route"),
+  "/api/webhooks": await import("@/app/api/webhooks/route"),
+  "/api/webhooks/[id]": await import("@/app/api/webhooks/[id]/route"),
+  "/api/webhooks/[id]/deliveries": await import("@/app/api/webhooks/[id]/deliveries/route"),
+  "/api/webhooks/[id]/deliveries/[deliveryId]/retry": await import("@/app/api/webhooks/[id]/deliveries/[deliveryId]/retry/route"),
 };
 
 const BASE = "http://localhost";
@@ -120,6 +124,9 @@ interface Alice {
   tusUploadId: string;
   blobCallId: string;
   tokenId: string;
+  /** A webhook endpoint (its URL and secret are in SECRETS) and one delivery in its log. */
+  endpointId: string;
+  deliveryId: string;
 }
 
 interface Ctx {
@@ -152,6 +159,8 @@ const SECRETS = {
   item: "Wire the escrow to Zurich",
   summary: "Alice plans the Zurich acquisition",
   embedding: "alice-voiceprint-embedding",
+  webhookUrl: "https://alice-crm.example/secret-hook",
+  webhookSecret: "whsec_YWxpY2VhbGljZWFsaWNlYWxpY2VhbGljZWFsaWNlYWxpY2U=",
 };
 
 const TRANSCRIPT: NormalizedTranscript = {
@@ -364,6 +373,64 @@ const CASES: Record<string, Case> = {
     status: 404,
   },
 
+  // Webhooks (tests/webhooks/ covers them in depth; here: the session of another user).
+  "GET /api/webhooks": {
+    async mine({ alice }) {
+      const response = await call("GET", "/api/webhooks", "/api/webhooks");
+      expect(response.status).toBe(200);
+      expectNoneOf(await response.text(), alice, "webhooks");
+    },
+  },
+  "POST /api/webhooks": {
+    async mine({ alice, bob }) {
+      const response = await call("POST", "/api/webhooks", "/api/webhooks", {}, json({ url: "https://93.184.216.34/bob-hook", events: ["call.completed"] }));
+      expect(response.status).toBe(201);
+      const text = await response.text();
+      expectNoneOf(text, alice, "new webhook");
+      const { endpoint } = JSON.parse(text) as { endpoint: { id: string } };
+      const [row] = await world.db!.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id));
+      expect(row!.userId).toBe(bob.id);
+    },
+  },
+  "PATCH /api/webhooks/[id]": {
+    probe: (ctx, which) => {
+      const id = idOf(ctx, which, (alice) => alice.endpointId);
+      return call("PATCH", "/api/webhooks/[id]", `/api/webhooks/${id}`, { id }, json({ url: "https://93.184.216.34/hijacked", active: true }));
+    },
+    status: 404,
+  },
+  "DELETE /api/webhooks/[id]": {
+    probe: (ctx, which) => {
+      const id = idOf(ctx, which, (alice) => alice.endpointId);
+      return call("DELETE", "/api/webhooks/[id]", `/api/webhooks/${id}`, { id });
+    },
+    status: 404,
+  },
+  "GET /api/webhooks/[id]/deliveries": {
+    probe: (ctx, which) => {
+      const id = idOf(ctx, which, (alice) => alice.endpointId);
+      return call("GET", "/api/webhooks/[id]/deliveries", `/api/webhooks/${id}/deliveries`, { id });
+    },
+    status: 404,
+    own: { status: 200, contains: (ctx) => ctx.alice.deliveryId },
+  },
+  "POST /api/webhooks/[id]/deliveries/[deliveryId]/retry": {
+    probe: (ctx, which) => {
+      const id = idOf(ctx, which, (alice) => alice.endpointId);
+      const deliveryId = idOf(ctx, which, (alice) => alice.deliveryId);
+      return call("POST", "/api/webhooks/[id]/deliveries/[deliveryId]/retry", `/api/webhooks/${id}/deliveries/${deliveryId}/retry`, { id, deliveryId });
+    },
+    status: 404,
+  },
+  "POST /api/webhooks/[id]/deliveries/[deliveryId]/retry (Bob's endpoint, Alice's delivery)": {
+    probe: async (ctx, which) => {
+      const [bobs] = await world.db!.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, ctx.bob.id));
+      const deliveryId = idOf(ctx, which, (alice) => alice.deliveryId);
+      return call("POST", "/api/webhooks/[id]/deliveries/[deliveryId]/retry", `/api/webhooks/${bobs!.id}/deliveries/${deliveryId}/retry`, { id: bobs!.id, deliveryId });
+    },
+    status: 404,
+  },
+
   // API tokens (tests/tokens/ covers them with real tokens; here: the session of another user).
   "GET /api/tokens": {
     async mine({ alice }) {
@@ -436,7 +503,7 @@ const CASES: Record<string, Case> = {
 
 /** The response text mentions nothing of Alice's (her ids, titles, words, items, voiceprint). */
 function expectNoneOf(text: string, alice: Alice, label: string) {
-  for (const secret of [...Object.values(SECRETS), alice.user.id, alice.call.id, alice.failedCall.id, alice.itemId, alice.tusUploadId, alice.blobCallId, alice.tokenId]) {
+  for (const secret of [...Object.values(SECRETS), alice.user.id, alice.call.id, alice.failedCall.id, alice.itemId, alice.tusUploadId, alice.blobCallId, alice.tokenId, alice.endpointId, alice.deliveryId]) {
     expect(text, `${label}: leaks ${secret}`).not.toContain(secret);
   }
 }
@@ -487,6 +554,8 @@ describe.each(databaseKinds())("two users × every route on %s", (kind) => {
       events: sortById(events),
       profile: await db.select().from(userVoiceProfiles).where(eq(userVoiceProfiles.userId, id)),
       tokens: await db.select().from(apiTokens).where(eq(apiTokens.userId, id)),
+      webhookEndpoints: await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, id)),
+      webhookDeliveries: await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.userId, id)),
       objects: await filesUnder(path.join(root, "blob", "users", id)),
       spool: Object.keys(await filesUnder(path.join(world.dataDir))).filter((file) => file.includes(ctx.alice.tusUploadId)),
     };
@@ -575,7 +644,19 @@ describe.each(databaseKinds())("two users × every route on %s", (kind) => {
       lastFour: generated.lastFour,
     });
 
-    ctx = { alice: { user: aliceUser, call: processed, failedCall: failed, itemId: item!.id, tusUploadId, blobCallId, tokenId: aliceToken.id }, bob };
+    // A webhook endpoint with a failed delivery in its log (a "send again" would make it pending).
+    const [endpoint] = await t.db
+      .insert(webhookEndpoints)
+      .values({ userId: aliceUser.id, url: SECRETS.webhookUrl, events: ["call.completed"], secret: SECRETS.webhookSecret, description: "Alice's CRM" })
+      .returning();
+    const [delivery] = await t.db
+      .insert(webhookDeliveries)
+      .values({ endpointId: endpoint!.id, userId: aliceUser.id, eventType: "call.completed", msgId: "msg_alicesecretdelivery", payload: { type: "call.completed", data: { title: SECRETS.title } }, status: "failed", attempts: 1, lastStatusCode: 500 })
+      .returning();
+    // Bob has an endpoint of his own, to aim his "send again" at Alice's delivery through it.
+    await t.db.insert(webhookEndpoints).values({ userId: bob.id, url: "https://93.184.216.34/bob", events: ["call.completed"], secret: "whsec_Ym9iYm9iYm9iYm9iYm9iYm9iYm9iYm9iYm9iYm9iYm9i" });
+
+    ctx = { alice: { user: aliceUser, call: processed, failedCall: failed, itemId: item!.id, tusUploadId, blobCallId, tokenId: aliceToken.id, endpointId: endpoint!.id, deliveryId: delivery!.id }, bob };
   }, 60_000);
 
   afterAll(async () => {
