@@ -3,12 +3,18 @@ import path from "node:path";
 
 const PORT = Number(process.env.E2E_PORT ?? 3210);
 const JWKS_PORT = Number(process.env.E2E_JWKS_PORT ?? 3211);
+/** e2e/speech-setup.spec.ts serves model archives here (the app downloads from it, never from the internet). */
+const MODELS_PORT = Number(process.env.E2E_MODELS_PORT ?? 3212);
 const dataDir = path.resolve(".data/e2e");
 export const E2E = {
   baseURL: `http://127.0.0.1:${PORT}`,
   jwksURL: `http://127.0.0.1:${JWKS_PORT}`,
   firebaseProjectId: "scryon-e2e",
   keyFile: path.join(dataDir, "..", "e2e-signing-key.json"),
+  modelsPort: MODELS_PORT,
+  modelsManifest: path.join(dataDir, "..", "e2e-test-models.json"),
+  /** Signs in as an administrator (SCRYON_ADMIN_EMAILS). */
+  adminEmail: "speech-admin@e2e.test",
 } as const;
 
 export default defineConfig({
@@ -64,6 +70,10 @@ export default defineConfig({
         FIREBASE_JWKS_URL: `${E2E.jwksURL}/jwks`,
         // e2e/record.spec.ts: a recording whose page was closed is finished after 20 s instead of 10 minutes.
         SCRYON_RECORDING_FINALIZE_SECONDS: "20",
+        // e2e/speech-setup.spec.ts: the administrator, the local model host, and its test models.
+        SCRYON_ADMIN_EMAILS: "speech-admin@e2e.test",
+        SCRYON_MODELS_BASE_URL: `http://127.0.0.1:${MODELS_PORT}`,
+        SCRYON_MODELS_TEST_MANIFEST: path.join(dataDir, "..", "e2e-test-models.json"),
       },
     },
   ],
