@@ -209,6 +209,7 @@ const CASES: Record<string, Case> = {
   "GET /api/inngest": { public: "embedded mode: 404 for everyone (checked below and in e2e)" },
   "POST /api/inngest": { public: "embedded mode: 404 for everyone" },
   "PUT /api/inngest": { public: "embedded mode: 404 for everyone" },
+  "GET /api/openapi.json": { public: "the API description: no user data (tests/tokens/openapi.test.ts)" },
 
   "GET /api/calls": {
     async mine({ alice }) {
