@@ -22,9 +22,12 @@ export function isAdmin(user: Pick<User, "email" | "externalUserId">, env: AppEn
 export const forbiddenForNonAdmins = () =>
   new AppError("FORBIDDEN", "Only the server's administrators can do this (SCRYON_ADMIN_EMAILS lists them).");
 
-/** For admin route handlers: the signed-in administrator; 401 when signed out, 403 for everyone else. */
+/**
+ * For admin route handlers: the signed-in administrator; 401 when signed out, 403 for everyone else. A signed-in
+ * session only: API tokens are refused (403) — installing software on the server is not for scripts.
+ */
 export async function requireAdmin(): Promise<User> {
-  const user = await requireUser();
+  const user = await requireUser({ allowTokens: false });
   if (!isAdmin(user, loadEnv())) throw forbiddenForNonAdmins();
   return user;
 }

@@ -205,6 +205,20 @@ export const OPERATIONS: Operation[] = [
   },
   { method: "delete", path: "/api/tokens/{id}", tag: "API tokens", summary: "Revoke an API token (at once)", auth: { kind: "session" }, pathParams: { id: "The token's id." }, responses: { "204": "Revoked.", "404": "No such active token of yours." } },
 
+  // Settings → Speech (administrators, signed-in session only: 403 for everyone else and for API tokens).
+  { method: "get", path: "/api/admin/speech", tag: "Administration", summary: "The speech engine: stages, health, optional models and downloads", auth: { kind: "session" }, responses: { "200": "`{ speech }`", "403": "Not an administrator." } },
+  {
+    method: "post",
+    path: "/api/admin/speech/models/{id}/download",
+    tag: "Administration",
+    summary: "Start (or join) the background download of an optional model",
+    auth: { kind: "session" },
+    pathParams: { id: "The model id (as in the manifest)." },
+    responses: { "202": "`{ download, speech }`", "403": "Not an administrator.", "404": "No such model.", "409": "Not enough disk space, or the model is not pinned.", "503": "The model host cannot be reached (details.pullCommand)." },
+  },
+  { method: "delete", path: "/api/admin/speech/models/{id}/download", tag: "Administration", summary: "Cancel a download (or dismiss a failed one)", auth: { kind: "session" }, pathParams: { id: "The model id." }, responses: { "200": "`{ speech }`", "403": "Not an administrator.", "404": "No download of this model." } },
+  { method: "delete", path: "/api/admin/speech/models/{id}", tag: "Administration", summary: "Remove an installed model", auth: { kind: "session" }, pathParams: { id: "The model id." }, responses: { "200": "`{ speech }`", "403": "Not an administrator.", "404": "Not installed.", "409": "It is downloading." } },
+
   // This document, and what is not for API clients.
   { method: "get", path: "/api/openapi.json", tag: "Meta", summary: "This OpenAPI description", auth: { kind: "none" }, responses: { "200": "OpenAPI 3.1 JSON." } },
   { method: "get", path: "/api/auth/{nextauth}", tag: "Internal", summary: "Auth.js (the browser's sign-in; not for API clients)", auth: { kind: "none" }, pathParams: { nextauth: "Auth.js action." }, responses: { "200": "Auth.js." } },

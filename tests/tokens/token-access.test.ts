@@ -61,7 +61,16 @@ const MISSING = "00000000-0000-4000-8000-000000000000";
 /** Not per user, no credentials asked (tests/api/isolation.test.ts says why for each). */
 const PUBLIC = new Set(["GET /api/auth/[...nextauth]", "POST /api/auth/[...nextauth]", "GET /api/inngest", "POST /api/inngest", "PUT /api/inngest", "GET /api/openapi.json"]);
 /** Token management: session only (tests/tokens/token-management.test.ts). */
-const SESSION_ONLY = new Set(["GET /api/tokens", "POST /api/tokens", "DELETE /api/tokens/[id]"]);
+const SESSION_ONLY = new Set([
+  "GET /api/tokens",
+  "POST /api/tokens",
+  "DELETE /api/tokens/[id]",
+  // Settings → Speech, administrators only (tests/speech-setup/access.test.ts: a token is refused there too).
+  "GET /api/admin/speech",
+  "POST /api/admin/speech/models/[id]/download",
+  "DELETE /api/admin/speech/models/[id]/download",
+  "DELETE /api/admin/speech/models/[id]",
+]);
 
 type Handler = (request: Request, context: { params: Promise<Record<string, unknown>> }) => Promise<Response>;
 type Init = { body?: BodyInit; headers?: Record<string, string> };
