@@ -97,12 +97,20 @@ const routes = {
   "/api/tokens": await import("@/app/api/tokens/route"),
   "/api/tokens/[id]": await import("@/app/api/tokens/[id]/route"),
   "/api/webhooks": await import("@/app/api/webhooks/route"),
+  "/api/admin/speech": await import("@/app/api/admin/speech/route"),
+  "/api/admin/speech/models/[id]/download": await import("@/app/api/admin/speech/models/[id]/download/route"),
+  "/api/admin/speech/models/[id]": await import("@/app/api/admin/speech/models/[id]/route"),
   "/api/webhooks/[id]": await import("@/app/api/webhooks/[id]/route"),
   "/api/webhooks/[id]/deliveries": await import("@/app/api/webhooks/[id]/deliveries/route"),
   "/api/webhooks/[id]/deliveries/[deliveryId]/retry": await import("@/app/api/webhooks/[id]/deliveries/[deliveryId]/retry/route"),
 };
 
 const BASE = "http://localhost";
+/** A non-administrator on an administrators' route: 403, and nothing about the server in the answer. */
+async function expectForbidden(response: Response): Promise<void> {
+  expect(response.status).toBe(403);
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe("FORBIDDEN");
+}
 const MISSING = "00000000-0000-4000-8000-000000000000";
 type Method = (typeof HTTP_METHODS)[number];
 type Handler = (request: Request, context: { params: Promise<Record<string, unknown>> }) => Promise<Response>;
@@ -372,6 +380,18 @@ const CASES: Record<string, Case> = {
       return call("POST", "/api/uploads/blob/complete", "/api/uploads/blob/complete", {}, json({ callId: id, size: wav.byteLength, pathname: originalAudioKey(ctx.alice.user.id, id, "wav") }));
     },
     status: 404,
+  },
+
+  // Settings → Speech: not per user but for administrators only; Bob is none (tests/speech-setup/access.test.ts).
+  "GET /api/admin/speech": { mine: async () => expectForbidden(await call("GET", "/api/admin/speech", "/api/admin/speech")) },
+  "POST /api/admin/speech/models/[id]/download": {
+    mine: async () => expectForbidden(await call("POST", "/api/admin/speech/models/[id]/download", "/api/admin/speech/models/whisper-base.en/download", { id: "whisper-base.en" })),
+  },
+  "DELETE /api/admin/speech/models/[id]/download": {
+    mine: async () => expectForbidden(await call("DELETE", "/api/admin/speech/models/[id]/download", "/api/admin/speech/models/whisper-base.en/download", { id: "whisper-base.en" })),
+  },
+  "DELETE /api/admin/speech/models/[id]": {
+    mine: async () => expectForbidden(await call("DELETE", "/api/admin/speech/models/[id]", "/api/admin/speech/models/whisper-base.en", { id: "whisper-base.en" })),
   },
 
   // Webhooks (tests/webhooks/ covers them in depth; here: the session of another user).
