@@ -308,6 +308,43 @@ const CASES: Record<string, AccessCase> = {
       }
     },
   },
+  // Settings → Speech: administrators only (SCRYON_ADMIN_EMAILS); Alice and Bob are none. e2e/speech-setup.spec.ts signs one in.
+  "route /api/admin/speech": {
+    async check({ anon, alice, bob }) {
+      expect((await anon.get("/api/admin/speech")).status()).toBe(401);
+      for (const ctx of [alice, bob]) {
+        const response = await ctx.get("/api/admin/speech");
+        expect(response.status()).toBe(403);
+        expect(await response.text()).not.toMatch(/modelsDir|pocketsphinx/);
+      }
+    },
+  },
+  "route /api/admin/speech/models/[id]/download": {
+    async check({ anon, bob }) {
+      const url = "/api/admin/speech/models/whisper-base.en/download";
+      expect((await anon.post(url)).status()).toBe(401);
+      expect((await bob.post(url)).status()).toBe(403);
+      expect((await bob.delete(url)).status()).toBe(403);
+    },
+  },
+  "route /api/admin/speech/models/[id]": {
+    async check({ anon, bob }) {
+      expect((await anon.delete("/api/admin/speech/models/whisper-base.en")).status()).toBe(401);
+      expect((await bob.delete("/api/admin/speech/models/whisper-base.en")).status()).toBe(403);
+    },
+  },
+  "page /settings/speech": {
+    async check({ anon, bob }) {
+      const response = await anon.get("/settings/speech", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fsettings%2Fspeech");
+      const page = await bob.get("/settings/speech");
+      expect(page.status()).toBe(403);
+      const html = await page.text();
+      expect(html).toContain("Only administrators can change the speech engine");
+      expect(html).not.toContain("Optional models");
+    },
+  },
   "page /record": {
     async check({ anon, alice }) {
       const response = await anon.get("/record", { maxRedirects: 0 });
