@@ -44,7 +44,7 @@ interface Problems {
 }
 
 /** A browser context at `width`, signed in as `uid` (or signed out), collecting console errors and failures. */
-async function openContext(browser: Browser, width: number, uid: string | null): Promise<{ context: BrowserContext; page: Page; problems: Problems; expected404: Set<string> }> {
+async function openContext(browser: Browser, width: number, uid: string | null, email?: string): Promise<{ context: BrowserContext; page: Page; problems: Problems; expected404: Set<string> }> {
   const context = await browser.newContext({ viewport: { width, height: HEIGHT[width as 1280 | 390] }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const problems: Problems = { console: [], pageErrors: [], failedRequests: [] };
@@ -72,7 +72,7 @@ async function openContext(browser: Browser, width: number, uid: string | null):
   });
   if (uid) {
     await page.goto("/sign-in");
-    expect((await signInWithFirebaseToken(page.request, await signFirebaseToken({ uid, name: "Sasha Screens" }))).status()).toBe(302);
+    expect((await signInWithFirebaseToken(page.request, await signFirebaseToken({ uid, name: "Sasha Screens", ...(email ? { email } : {}) }))).status()).toBe(302);
   }
   return { context, page, problems, expected404 };
 }
@@ -231,6 +231,20 @@ test.describe("screens", () => {
         await new CallsPage(page).goto();
         await expect(page.getByTestId("call-row").first()).toBeVisible();
         await shoot(page, problems, "calls-with-calls", width);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  test("Settings → Speech for an administrator at both widths", async ({ browser }) => {
+    for (const width of WIDTHS) {
+      const { context, page, problems } = await openContext(browser, width, `screens-speech-admin-${width}`, E2E.adminEmail);
+      try {
+        await page.goto("/settings/speech");
+        await expect(page.getByRole("heading", { name: "What runs now" })).toBeVisible();
+        await expect(page.getByTestId("model-whisper-base.en")).toBeVisible();
+        await shoot(page, problems, "settings-speech", width);
       } finally {
         await context.close();
       }
