@@ -20,6 +20,8 @@ import { listCallEvents } from "../db/queries/events";
 import { getCall } from "../db/queries/calls";
 import { callQueuedEvent } from "../inngest/events";
 import { createProcessCallFunction } from "../inngest/functions/process-call";
+import { beginProcessing, finishProcessing, runAnalysis, runAudioPrep, runCleanup, runDiarization, runNormalization, runTranscription } from "../lib/pipeline/stages";
+import { inngestWebhookEmitter, notifyCallCompleted } from "../lib/webhooks/notify";
 import { receiveMultipartUpload } from "../lib/calls/multipart-upload";
 import { createEmbeddedClient, createEmbeddedEngine } from "../lib/pipeline/engine";
 import type { PipelineDeps } from "../lib/pipeline/stages";
@@ -33,14 +35,44 @@ execFileSync(ffmpeg, ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
 const bytes = new Uint8Array(await fs.readFile(wav));
 
 // Database round trips (PGlite has one connection: each one waits for the one before), counted by phase.
+// BENCH_TRIPS=1 also prints the statements by count (the first 90 characters of each).
 let roundTrips = 0;
+const byStatement = new Map<string, number>();
 for (const method of ["query", "exec"] as const) {
   const original = PGlite.prototype[method] as (...args: unknown[]) => Promise<unknown>;
   (PGlite.prototype as unknown as Record<string, unknown>)[method] = function (this: PGlite, ...args: unknown[]) {
     roundTrips++;
+    if (process.env.BENCH_TRIPS) {
+      const text = String(args[0]).replace(/\s+/g, " ").slice(0, 90);
+      byStatement.set(text, (byStatement.get(text) ?? 0) + 1);
+    }
     return original.apply(this, args);
   };
 }
+// Statements inside a transaction go through the transaction's own query/exec, plus BEGIN and COMMIT.
+const originalTransaction = PGlite.prototype.transaction;
+PGlite.prototype.transaction = function <T>(this: PGlite, callback: (tx: Parameters<Parameters<PGlite["transaction"]>[0]>[0]) => Promise<T>) {
+  roundTrips += 2;
+  return originalTransaction.call(this, (tx) => {
+    for (const method of ["query", "exec"] as const) {
+      const original = tx[method] as (...args: unknown[]) => Promise<unknown>;
+      (tx as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        roundTrips++;
+        if (process.env.BENCH_TRIPS) {
+          const text = `[tx] ${String(args[0]).replace(/\s+/g, " ").slice(0, 85)}`;
+          byStatement.set(text, (byStatement.get(text) ?? 0) + 1);
+        }
+        return original.apply(tx, args);
+      };
+    }
+    return callback(tx);
+  }) as Promise<T>;
+};
+/** CPU time of this process (user + system) in ms: the machine is shared, so wall time alone is noisy. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 
 const handle = await openDatabase({ pgliteDir: path.join(root, "pglite") });
 await migrateDatabase(handle);
@@ -80,30 +112,64 @@ const stageTimes = async (callId: string) =>
 // 1. One call at a time: what the engine adds around the stages' own work.
 const SEQUENTIAL = Math.min(10, CALLS);
 const overheads: number[] = [];
+const cpuPerCall: number[] = [];
+const wallPerCall: number[] = [];
 const tripsPerCall: number[] = [];
 const stages = new Map<string, number[]>();
 for (let i = 0; i < SEQUENTIAL; i++) {
   const callId = await uploadCall(i);
   const sent = performance.now();
   const tripsBefore = roundTrips;
+  const cpuBefore = cpuMs();
   await engine.send(callQueuedEvent({ callId, userId: user.id }));
   await engine.waitForIdle({ timeoutMs: 60_000 });
   const wall = performance.now() - sent;
+  cpuPerCall.push(cpuMs() - cpuBefore);
+  wallPerCall.push(wall);
   tripsPerCall.push(roundTrips - tripsBefore);
   const done = await stageTimes(callId);
   done.forEach((event) => stages.set(event.stage, [...(stages.get(event.stage) ?? []), event.durationMs ?? 0]));
   overheads.push(wall - done.reduce((sum, event) => sum + (event.durationMs ?? 0), 0));
 }
-// The function has 7 steps (begin, audio-prep, diarization ∥ transcription, normalization, cleanup, complete).
-const STEPS = 7;
+// The function has 9 steps (begin, audio-prep, diarization ∥ transcription, normalization, analysis, cleanup,
+// complete, webhooks). Until 2026-12-04 this said 7 (analysis and webhooks came later): figures before that
+// divided by 7.
+const STEPS = 9;
+
+// 1b. The bare baseline: the same stage functions called one after the other, no engine (same database,
+// same deps, same webhook emitter), so "engine minus bare" is what the engine adds, in wall and CPU time.
+const emitter = inngestWebhookEmitter(client);
+const bareWall: number[] = [];
+const bareCpu: number[] = [];
+const bareTrips: number[] = [];
+for (let i = 0; i < SEQUENTIAL; i++) {
+  const callId = await uploadCall(1000 + i);
+  const ref = { callId, userId: user.id };
+  const sent = performance.now();
+  const cpuBefore = cpuMs();
+  const tripsBefore = roundTrips;
+  await beginProcessing(db, ref);
+  await runAudioPrep(deps, ref);
+  await Promise.all([runDiarization(deps, ref), runTranscription(deps, ref)]);
+  await runNormalization(deps, ref);
+  await runAnalysis(deps, ref);
+  await runCleanup(deps, ref);
+  await finishProcessing(db, ref);
+  await notifyCallCompleted({ ...deps, webhooks: emitter }, ref, callId);
+  bareWall.push(performance.now() - sent);
+  bareCpu.push(cpuMs() - cpuBefore);
+  bareTrips.push(roundTrips - tripsBefore);
+}
 
 // 2. Many at once: throughput with the function's concurrency limit.
 const ids: string[] = [];
 for (let i = 0; i < CALLS; i++) ids.push(await uploadCall(SEQUENTIAL + i));
 const started = performance.now();
+const cpuStarted = cpuMs();
 for (const callId of ids) await engine.send(callQueuedEvent({ callId, userId: user.id }));
 await engine.waitForIdle({ timeoutMs: 30 * 60_000 });
 const elapsedMs = performance.now() - started;
+const concurrentCpuMs = cpuMs() - cpuStarted;
 let completed = 0;
 for (const callId of ids) if ((await getCall(db, { callId, userId: user.id }))?.status === "COMPLETED") completed++;
 
@@ -112,9 +178,17 @@ console.log(`one call at a time (${SEQUENTIAL} calls):`);
 for (const [stage, values] of stages) console.log(`  ${stage.padEnd(15)} stage work median ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms`);
 console.log(`  orchestration per call (wall time minus stage work): median ${percentile(overheads, 50)} ms, p95 ${percentile(overheads, 95)} ms`);
 console.log(`  orchestration per step (${STEPS} steps): median ${percentile(overheads.map((ms) => ms / STEPS), 50)} ms, p95 ${percentile(overheads.map((ms) => ms / STEPS), 95)} ms`);
-console.log(`  database round trips per call (engine, stages and the benchmark's waitForIdle): median ${percentile(tripsPerCall, 50)}`);
+console.log(`  database round trips per call (engine, stages and the benchmark's waitForIdle): median ${percentile(tripsPerCall, 50)}; bare stages ${percentile(bareTrips, 50)}`);
+const medianCpu = percentile(cpuPerCall, 50);
+const medianBareCpu = percentile(bareCpu, 50);
+console.log(`  per call, engine vs bare stages: wall median ${percentile(wallPerCall, 50)} vs ${percentile(bareWall, 50)} ms (${(percentile(wallPerCall, 50) / Math.max(1, percentile(bareWall, 50))).toFixed(2)}×); CPU median ${medianCpu} vs ${medianBareCpu} ms (${(medianCpu / Math.max(1, medianBareCpu)).toFixed(2)}×)`);
+console.log(`  engine CPU per step (CPU per call minus the bare stages' CPU, / ${STEPS}): median ${((medianCpu - medianBareCpu) / STEPS).toFixed(1)} ms`);
 console.log(`  load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
-console.log(`${CALLS} calls at once: ${completed}/${CALLS} completed in ${(elapsedMs / 1000).toFixed(1)} s → ${((completed / elapsedMs) * 60_000).toFixed(0)} calls/min`);
+console.log(`${CALLS} calls at once: ${completed}/${CALLS} completed in ${(elapsedMs / 1000).toFixed(1)} s → ${((completed / elapsedMs) * 60_000).toFixed(0)} calls/min; process CPU ${(concurrentCpuMs / Math.max(1, completed)).toFixed(0)} ms per call; load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
+if (process.env.BENCH_TRIPS) {
+  console.log("statements by count (whole run):");
+  for (const [text, count] of [...byStatement].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${String(count).padStart(6)}  ${text}`);
+}
 await engine.stop();
 await handle.close();
 await fs.rm(root, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import "server-only";
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, lte, min, notInArray, or, sql, type SQL, type Table } from "drizzle-orm";
 import type { DbOrTx } from "../client";
 import {
   pipelineEvents,
@@ -219,6 +219,9 @@ export async function deleteJobByKey(db: DbOrTx, jobKey: string): Promise<void> 
 
 const claimable = (now: Date) =>
   and(lte(pipelineJobs.runAt, now), or(isNull(pipelineJobs.lockedUntil), lt(pipelineJobs.lockedUntil, now)));
+/** `claimable` over the existing row of an ON CONFLICT DO UPDATE (plain columns, no table-qualified binds). */
+const claimableSql = (now: Date) =>
+  sql`(${pipelineJobs.runAt} <= ${now.toISOString()}::timestamptz and (${pipelineJobs.lockedUntil} is null or ${pipelineJobs.lockedUntil} < ${now.toISOString()}::timestamptz))`;
 
 export interface DueJob {
   job: PipelineJob;
@@ -262,6 +265,111 @@ export async function claimJobByKey(db: DbOrTx, jobKey: string, { now, until, ow
     .where(and(eq(pipelineJobs.jobKey, jobKey), claimable(now)))
     .returning();
   return row ?? null;
+}
+
+/**
+ * The commit of a call that ran one step (`StepRun` / `StepFailed`), in ONE statement: store the result
+ * (first wins), touch the run, and hand the run's discovery call to this engine — the finished job itself
+ * when it was the discovery call (it goes on, leased again), else the step's job is deleted and the
+ * discovery call queued with our lease, or re-armed when another engine or slot holds it. Run it inside the
+ * transaction that locked the run (`lockRun`, a statement before this one, so this one's snapshot sees every
+ * step committed under that lock). Also returns how many steps the run had before this one and how many
+ * other step calls are still queued, so the caller can tell whether its copy of the run's steps is current.
+ */
+export async function commitStepAndContinue(
+  db: DbOrTx,
+  a: {
+    runId: string;
+    functionId: string;
+    /** The job that made the call; leased by `owner`. */
+    job: Pick<PipelineJob, "id" | "jobKey">;
+    discoveryKey: string;
+    stepId: string;
+    name: string | null;
+    op: string;
+    result: StepResult;
+    now: Date;
+    until: Date;
+    owner: string;
+  },
+): Promise<{ step: PipelineRunStep | null; next: PipelineJob | null; priorSteps: number; otherStepCalls: number }> {
+  const inserted = db.$with("inserted").as(
+    db
+      .insert(pipelineRunSteps)
+      .values({ runId: a.runId, stepId: a.stepId, name: a.name, op: a.op, result: a.result, createdAt: a.now })
+      .onConflictDoNothing()
+      .returning(),
+  );
+  const touched = db.$with("touched").as(
+    db
+      .update(pipelineRuns)
+      .set({ updatedAt: a.now })
+      .where(and(eq(pipelineRuns.id, a.runId), sql`exists (select 1 from ${inserted})`))
+      .returning({ id: pipelineRuns.id }),
+  );
+  const continuing = a.job.jobKey === a.discoveryKey;
+  // The discovery call goes on as the same job: attempt and due time reset, the lease renewed.
+  const next = continuing
+    ? db.$with("next").as(
+        db
+          .update(pipelineJobs)
+          .set({ attempt: 0, runAt: a.now, rearm: false, lockedUntil: a.until, lockedBy: a.owner })
+          .where(eq(pipelineJobs.id, a.job.id))
+          .returning(),
+      )
+    : db.$with("next").as(
+        db
+          .insert(pipelineJobs)
+          .values({
+            jobKey: a.discoveryKey,
+            kind: "call",
+            runId: a.runId,
+            functionId: a.functionId,
+            stepId: "step",
+            attempt: 0,
+            runAt: a.now,
+            lockedUntil: a.until,
+            lockedBy: a.owner,
+            createdAt: a.now,
+          })
+          .onConflictDoUpdate({
+            target: pipelineJobs.jobKey,
+            // As `enqueueJob(…, { rearm: true })`, and take it over when nobody holds it and it is due.
+            set: {
+              rearm: sql`${pipelineJobs.rearm} or ${pipelineJobs.lockedUntil} is not null`,
+              lockedUntil: sql`case when ${claimableSql(a.now)} then ${a.until.toISOString()}::timestamptz else ${pipelineJobs.lockedUntil} end`,
+              lockedBy: sql`case when ${claimableSql(a.now)} then ${a.owner} else ${pipelineJobs.lockedBy} end`,
+            },
+          })
+          .returning(),
+      );
+  const gone = db.$with("gone").as(
+    db
+      .delete(pipelineJobs)
+      .where(and(eq(pipelineJobs.id, a.job.id), continuing ? sql`false` : sql`true`))
+      .returning({ id: pipelineJobs.id }),
+  );
+  const [row] = await db
+    .with(inserted, touched, next, gone)
+    .select({
+      next: fieldsOf(next, pipelineJobs),
+      step: fieldsOf(inserted, pipelineRunSteps),
+      priorSteps: sql<number>`(select count(*) from ${pipelineRunSteps} where ${pipelineRunSteps.runId} = ${a.runId})`.mapWith(Number),
+      otherStepCalls: sql<number>`(select count(*) from ${pipelineJobs} where ${pipelineJobs.runId} = ${a.runId} and ${pipelineJobs.kind} = 'call' and ${pipelineJobs.stepId} <> 'step' and ${pipelineJobs.id} <> ${a.job.id})`.mapWith(Number),
+      touched: sql<number>`(select count(*) from ${touched})`.mapWith(Number),
+      gone: sql<number>`(select count(*) from ${gone})`.mapWith(Number),
+    })
+    .from(next)
+    .leftJoin(inserted, sql`true`);
+  if (!row) throw new Error("commitStepAndContinue: the discovery job was not returned");
+  const mine = row.next.lockedBy === a.owner && row.next.lockedUntil?.getTime() === a.until.getTime();
+  return { step: row.step, next: mine ? row.next : null, priorSteps: row.priorSteps, otherStepCalls: row.otherStepCalls };
+}
+
+/** A CTE's columns by the table's field names, to select its whole row as a nested object. */
+function fieldsOf<T extends Table>(cte: object, table: T): T["_"]["columns"] {
+  const fields = cte as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(getTableColumns(table)).map((key) => [key, fields[key]])) as T["_"]["columns"];
 }
 
 /** Drops every lease: for an engine that knows it is alone on the database, after a crash. */

@@ -168,23 +168,24 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
       },
     ));
 
-  const executor = new Executor({ db, protocol, functions: () => registry, now, backoff: options.backoff ?? defaultBackoff, logger });
-
   const owner = leaseOwnerId(appId);
+  const leaseMs = options.leaseMs ?? 60_000;
+  const executor = new Executor({ db, protocol, functions: () => registry, now, backoff: options.backoff ?? defaultBackoff, logger, owner, leaseMs });
+
   const scheduler = new Scheduler({
     db,
     now,
     owner,
     pollIntervalMs,
     maxConcurrency: options.maxConcurrency ?? 8,
-    leaseMs: options.leaseMs ?? 60_000,
+    leaseMs,
     logger,
     groupsFor: (job, runEvent) => {
       // Only calls run user code; timers and cron ticks are bookkeeping and never wait for a slot.
       const fn = job.kind === "call" ? registry.get(job.functionId) : undefined;
       return fn ? concurrencyGroups(fn, runEvent) : [];
     },
-    process: (job) => executor.process(job),
+    process: (job, state) => executor.process(job, state),
   });
 
   const send = async (events: EventInput | EventInput[]) => {

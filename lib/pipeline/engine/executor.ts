@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database, DbOrTx } from "@/db/client";
 import {
+  commitStepAndContinue,
   deleteJob,
   deleteJobByKey,
   endRun,
@@ -18,7 +19,7 @@ import {
   setDisableImmediateExecution,
   type StepResult,
 } from "@/db/queries/pipeline-runs";
-import type { PipelineJob, PipelineRun } from "@/db/schema";
+import type { PipelineJob, PipelineRun, PipelineRunStep } from "@/db/schema";
 import { nextCronTick } from "./cron";
 import { compileExpression, ExpressionError } from "./expression";
 import type { CallOutcome, Op, ProtocolClient, SerializedError } from "./protocol";
@@ -47,7 +48,32 @@ export interface ExecutorContext {
   now(): Date;
   backoff(attempt: number): number;
   logger: EngineLogger;
+  /** This engine's lease owner id and lease length: a commit may claim the run's next call for this engine. */
+  owner: string;
+  leaseMs: number;
 }
+
+/**
+ * A run as the commit that claimed its next call read it, under the run's lock: current when that call
+ * starts (a step stored later re-arms the claimed call), so the call needs no reads before it.
+ */
+export interface RunState {
+  run: PipelineRun;
+  /** Memoized steps in completion order. */
+  steps: PipelineRunStep[];
+  /** No other step call of the run is queued or running, so the SDK may run the step it finds at once. */
+  alone: boolean;
+}
+
+/** A job this engine already holds (claimed in the commit before), to run next in the same slot. */
+export interface Continuation {
+  job: PipelineJob;
+  /** Null when the commit could not vouch for its copy of the run (read it again). */
+  state: RunState | null;
+}
+
+/** What processing a job leads to: a job to go on with (by key, to claim; or already claimed), or nothing. */
+export type ProcessResult = string | Continuation | null;
 
 /** The hashed-id placeholder the SDK uses for "run the function and report what it finds". */
 export const DISCOVERY_STEP = "step";
@@ -59,10 +85,10 @@ export class Executor {
    * Returns the key of the run's discovery call when this job queued one that is due now (the scheduler
    * may go on with it at once, in the same slot), else null.
    */
-  async process(job: PipelineJob): Promise<string | null> {
+  async process(job: PipelineJob, state?: RunState | null): Promise<ProcessResult> {
     switch (job.kind) {
       case "call":
-        return this.call(job);
+        return this.call(job, state ?? null);
       case "sleep":
         return this.resolveTimer(job, "Sleep", { type: "data", data: null });
       case "wait_event":
@@ -153,9 +179,11 @@ export class Executor {
 
   // ------------------------------------------------------------------------------------------ calls
 
-  private async call(job: PipelineJob): Promise<string | null> {
+  private async call(job: PipelineJob, state: RunState | null): Promise<ProcessResult> {
     const { db } = this.ctx;
-    const run = job.runId ? await getRun(db, job.runId) : null;
+    // A call claimed by the previous step's commit comes with the run as that commit read it.
+    const carried = state && state.run.id === job.runId && job.stepId === DISCOVERY_STEP ? state : null;
+    const run = carried ? carried.run : job.runId ? await getRun(db, job.runId) : null;
     if (!run || run.status !== "RUNNING") {
       await deleteJob(db, job.id);
       return null;
@@ -167,7 +195,7 @@ export class Executor {
       );
       return null;
     }
-    const steps = await getRunSteps(db, run.id);
+    const steps = carried ? carried.steps : await getRunSteps(db, run.id);
     if (job.stepId !== DISCOVERY_STEP && steps.some((step) => step.stepId === job.stepId)) {
       // This step already has a result (it was planned twice); just let the run move on.
       await db.transaction(async (tx) => {
@@ -187,23 +215,59 @@ export class Executor {
       stack: steps.map((step) => step.stepId),
       attempt: job.attempt,
       maxAttempts: fn.maxAttempts,
-      disableImmediateExecution: run.disableImmediateExecution,
+      // SDK spec §5.5 keeps immediate execution off once a run went parallel, because a step found by a
+      // discovery call may be running in another call at the same time. When the commit that claimed this
+      // call saw no other step call of the run queued or running, none can be: the step found is new.
+      disableImmediateExecution: run.disableImmediateExecution && !carried?.alone,
     });
 
-    const discovered = await db.transaction(async (tx) => {
+    return db.transaction(async (tx): Promise<ProcessResult> => {
       // The run may have ended while the call was out (cancelled, or failed by a parallel branch).
       const current = await lockRun(tx, run.id);
       if (!current || current.status !== "RUNNING") {
         await deleteJob(tx, job.id);
-        return false;
+        return null;
       }
+      const single = outcome.kind === "ops" && outcome.ops.length === 1 ? outcome.ops[0]! : null;
+      if (single && (single.op === "StepRun" || single.op === "StepFailed")) return this.commitStep(tx, job, current, steps, single);
       // Steps that finished while the call was out (parallel branches) count as known too: with the run
       // locked this is the current state, so a step that just finished is not planned again.
-      const known = new Set((await getRunSteps(tx, run.id)).map((step) => step.stepId));
-      return (await this.applyOutcome(tx, job, current, fn, known, outcome)) === true;
+      const known = outcome.kind === "ops" ? new Set((await getRunSteps(tx, run.id)).map((step) => step.stepId)) : new Set<string>();
+      const discovered = (await this.applyOutcome(tx, job, current, fn, known, outcome)) === true;
+      // Stored (committed) before the next call may start: durability is unchanged.
+      return discovered ? discoveryKey(run.id) : null;
     });
-    // Stored (committed) before the next call may start: durability is unchanged.
-    return discovered ? discoveryKey(run.id) : null;
+  }
+
+  /**
+   * The common answer, one step run (or finally failed): one statement stores it and claims the run's
+   * discovery call for this engine (`commitStepAndContinue`), which this slot then runs with the run state
+   * in hand — no queue pass, no claim, no reads before the call.
+   */
+  private async commitStep(tx: DbOrTx, job: PipelineJob, run: PipelineRun, steps: PipelineRunStep[], op: Op): Promise<ProcessResult> {
+    const now = this.ctx.now();
+    const result: StepResult = op.op === "StepRun" ? { type: "data", data: op.data ?? null } : { type: "error", error: op.error };
+    const committed = await commitStepAndContinue(tx, {
+      runId: run.id,
+      functionId: run.functionId,
+      job,
+      discoveryKey: discoveryKey(run.id),
+      stepId: op.id,
+      name: op.displayName ?? op.name ?? null,
+      op: op.op,
+      result,
+      now,
+      until: new Date(now.getTime() + this.ctx.leaseMs),
+      owner: this.ctx.owner,
+    });
+    // Someone else holds the discovery call: it was re-armed and runs again after theirs.
+    if (!committed.next) return null;
+    // Our copy is current when the run had exactly the steps we know of (steps are only ever added).
+    const current = committed.priorSteps === steps.length && committed.step;
+    return {
+      job: committed.next,
+      state: current ? { run, steps: [...steps, committed.step!], alone: committed.otherStepCalls === 0 } : null,
+    };
   }
 
   /** True when the run's discovery call was queued (the run goes on now). */

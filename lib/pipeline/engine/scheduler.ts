@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client";
 import { claimJobByKey, claimJobs, findDueJobs, hasDueJobs, nextWakeAt, releaseJob, renewLeases } from "@/db/queries/pipeline-runs";
 import type { PipelineJob } from "@/db/schema";
+import type { ProcessResult, RunState } from "./executor";
 import type { EngineLogger } from "./types";
 
 /**
@@ -21,8 +22,11 @@ export interface SchedulerOptions {
   logger: EngineLogger;
   /** Concurrency groups a job occupies while it runs (empty for jobs that run no user code). */
   groupsFor(job: PipelineJob, runEvent: unknown): { group: string; limit: number }[];
-  /** Does a job; may return the key of a job due now that goes on with the same run (run next in this slot). */
-  process(job: PipelineJob): Promise<string | null | void>;
+  /**
+   * Does a job; may return what goes on with the same run in this slot: the key of a job due now (to
+   * claim), or a job its commit already claimed for this engine, with the run's state.
+   */
+  process(job: PipelineJob, state?: RunState | null): Promise<ProcessResult | void>;
 }
 
 export class Scheduler {
@@ -215,22 +219,30 @@ export class Scheduler {
   }
 
   /**
-   * Runs a claimed job in a slot. When the job stored a step and queued its run's next call, the slot
-   * claims that call by its key and runs it at once — no pass over the queue, no wake-up latency — as long as
-   * the scheduler runs. Each step's result is committed before the next call is claimed.
+   * Runs a claimed job in a slot. When the job stored a step and queued its run's next call, the slot goes
+   * on with that call at once — no pass over the queue, no wake-up latency — as long as the scheduler runs:
+   * it either claims it by its key, or the step's commit already claimed it (and handed over the run's
+   * state). Each step's result is committed before the next call starts.
    */
   private run(job: PipelineJob, groups: { group: string }[]): void {
     for (const { group } of groups) this.groupCounts.set(group, (this.groupCounts.get(group) ?? 0) + 1);
     const slot = job.id;
+    const { db, owner, leaseMs } = this.options;
     const task = (async () => {
       let next: PipelineJob | null = job;
+      let state: RunState | null = null;
       while (next) {
         this.current.set(slot, next.id);
-        const followUp = await this.runOne(next);
+        const followUp = await this.runOne(next, state);
         next = null;
-        if (followUp && this.running) {
+        state = null;
+        if (followUp && typeof followUp === "object") {
+          if (this.running) ({ job: next, state } = followUp);
+          // Stopping: give the call back so the next engine on this database runs it at once.
+          else await releaseJob(db, followUp.job.id, owner).catch(() => void this.unreleased.add(followUp.job.id));
+        } else if (followUp && this.running) {
           const now = this.options.now();
-          next = await claimJobByKey(this.options.db, followUp, { now, until: new Date(now.getTime() + this.options.leaseMs), owner: this.options.owner }).catch(
+          next = await claimJobByKey(db, followUp, { now, until: new Date(now.getTime() + leaseMs), owner }).catch(
             () => null, // the pass picks it up
           );
         }
@@ -249,10 +261,10 @@ export class Scheduler {
   }
 
   /** Processes one job; the key of a follow-up job, or null (also when processing failed). */
-  private async runOne(job: PipelineJob): Promise<string | null> {
+  private async runOne(job: PipelineJob, state: RunState | null): Promise<ProcessResult> {
     this.options.logger.debug(`Embedded Inngest engine: ${job.kind} ${job.stepId} (attempt ${job.attempt}) of run ${job.runId ?? job.functionId}`);
     try {
-      const followUp = await this.options.process(job);
+      const followUp = await this.options.process(job, state);
       this.cooldown.delete(job.id);
       return followUp || null;
     } catch (error) {
