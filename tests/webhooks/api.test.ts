@@ -48,7 +48,7 @@ type EndpointBody = { endpoint: { id: string; url: string; events: string[]; act
 
 const json = (method: string, url: string, body: unknown) =>
   new Request(`${BASE}${url}`, { method, headers: { "Content-Type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
-const ctx = (params: Record<string, string> = {}) => ({ params: Promise.resolve(params) });
+const ctx = (params: Record<string, string> = {}) => ({ params: Promise.resolve(params) }) as { params: Promise<{ id: string; deliveryId: string }> };
 
 describe.each(databaseKinds())("webhook API on %s", (kind) => {
   let t: TestDatabase;
