@@ -198,6 +198,13 @@ test.describe("screens", () => {
         await voice.goto();
         await voice.expectStep("consent");
         await shoot(empty.page, empty.problems, "voice-profile-consent", width);
+        await empty.page.goto("/settings/tokens");
+        await expect(empty.page.getByTestId("no-tokens")).toBeVisible();
+        await shoot(empty.page, empty.problems, "settings-tokens-empty", width);
+        await empty.page.getByLabel("Name").fill("Nightly export to the CRM");
+        await empty.page.getByRole("button", { name: "Create token" }).click();
+        await expect(empty.page.getByTestId("new-token")).toBeVisible();
+        await shoot(empty.page, empty.problems, "settings-tokens-created", width);
         const missingUrl = `${E2E.baseURL}/calls/${MISSING_CALL}`;
         empty.expected404.add(missingUrl);
         const response = await empty.page.goto(missingUrl);
@@ -245,6 +252,32 @@ test.describe("screens", () => {
         await expect(page.getByRole("heading", { name: "What runs now" })).toBeVisible();
         await expect(page.getByTestId("model-whisper-base.en")).toBeVisible();
         await shoot(page, problems, "settings-speech", width);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  test("Settings → Webhooks empty, and with an endpoint, its secret and its delivery log, at both widths", async ({ browser }) => {
+    for (const width of WIDTHS) {
+      const { context, page, problems } = await openContext(browser, width, `screens-webhooks-${width}`);
+      try {
+        await page.goto("/settings/webhooks");
+        await expect(page.getByTestId("no-endpoints")).toBeVisible();
+        await shoot(page, problems, "settings-webhooks-empty", width);
+        await page.getByRole("button", { name: "Add endpoint" }).click();
+        await page.getByLabel("URL").fill("https://93.184.216.34/hooks/scryon-crm");
+        await page.getByLabel("Label (optional)").fill("CRM sync");
+        await page.getByRole("checkbox", { name: /action_item\.completed/ }).check();
+        await shoot(page, problems, "settings-webhooks-form", width);
+        await page.getByRole("button", { name: "Add endpoint" }).click();
+        const row = page.getByTestId("endpoint-row");
+        await expect(row).toContainText("https://93.184.216.34/hooks/scryon-crm");
+        await row.getByRole("button", { name: "Reveal" }).click();
+        await expect(row.getByTestId("endpoint-secret")).toHaveValue(/^whsec_/);
+        await row.getByRole("button", { name: "Show delivery log" }).click();
+        await expect(row.getByTestId("no-deliveries")).toBeVisible();
+        await shoot(page, problems, "settings-webhooks-endpoint", width);
       } finally {
         await context.close();
       }
