@@ -6,7 +6,7 @@ import { useCallWorkspace } from "@/components/action-items/call-workspace";
 import { SpeakerEditor } from "@/components/action-items/SpeakerEditor";
 import { useRestoreFocus } from "@/components/hooks/use-restore-focus";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
-import { playFrom, useMedia } from "./media-sync";
+import { playFrom, seekWhenReady, useMedia } from "./media-sync";
 import {
   chunkRanges,
   currentSegmentIndex,
@@ -39,6 +39,11 @@ const COLOUR_CLASSES: Record<SpeakerColour, { dot: string; border: string; text:
 type Segment = NormalizedTranscript["segments"][number];
 type Speaker = { name: string; colour: SpeakerColour; isMe: boolean };
 
+export interface TranscriptLink {
+  segmentId: string | null;
+  seconds: number | null;
+}
+
 /** How long a segment shown from an action item's source stays highlighted. */
 const REVEAL_HIGHLIGHT_MS = 2500;
 
@@ -50,7 +55,16 @@ function speakerName(speaker: NormalizedTranscript["speakers"][number] | undefin
  * `upgrade`: better speech models could be installed on this server (lib/admin/speech.ts `draftUpgradeHint`);
  * `canInstall` when this user is an administrator, who gets a link to Settings → Speech.
  */
-export function TranscriptView({ transcript, upgrade = null }: { transcript: NormalizedTranscript; upgrade?: { canInstall: boolean } | null }) {
+export function TranscriptView({
+  transcript,
+  upgrade = null,
+  link = null,
+}: {
+  transcript: NormalizedTranscript;
+  upgrade?: { canInstall: boolean } | null;
+  /** The moment the page was opened at (a search result): seek there and highlight the segment. */
+  link?: TranscriptLink | null;
+}) {
   const words = useMemo(() => flattenWords(transcript.segments), [transcript]);
   const hasSpeech = words.length > 0;
 
@@ -77,7 +91,7 @@ export function TranscriptView({ transcript, upgrade = null }: { transcript: Nor
         </p>
       ) : null}
       {hasSpeech ? (
-        <TranscriptBody transcript={transcript} words={words} />
+        <TranscriptBody transcript={transcript} words={words} link={link} />
       ) : (
         <p className="mt-3 rounded-xl border border-dashed border-slate-200 bg-slate-50 px-4 py-6 text-sm text-slate-600" data-testid="transcript-empty">
           No speech was found in this recording.
@@ -87,7 +101,7 @@ export function TranscriptView({ transcript, upgrade = null }: { transcript: Nor
   );
 }
 
-function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscript; words: ReturnType<typeof flattenWords> }) {
+function TranscriptBody({ transcript, words, link }: { transcript: NormalizedTranscript; words: ReturnType<typeof flattenWords>; link: TranscriptLink | null }) {
   const media = useMedia();
   const workspace = useCallWorkspace();
   const segments = transcript.segments;
@@ -181,6 +195,15 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
     return () => registerRevealer(null);
   }, [registerRevealer, segments, play]);
 
+  // --- Opened at a moment (`?t=&segment=`, from a search result) ----------------------------------
+  const linkedIndex = useMemo(() => (link?.segmentId ? segments.findIndex((segment) => segment.id === link.segmentId) : -1), [link, segments]);
+  const linkedSeconds = link?.seconds ?? (linkedIndex >= 0 ? segments[linkedIndex]!.start : null);
+  useEffect(() => {
+    // No autoplay: the position moves, the user presses play.
+    if (!media || linkedSeconds === null) return;
+    return seekWhenReady(media, linkedSeconds);
+  }, [media, linkedSeconds]);
+
   // --- Search --------------------------------------------------------------------------------
   const [query, setQuery] = useState("");
   const [matchIndex, setMatchIndex] = useState(-1);
@@ -216,6 +239,7 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
   const [focusedChunk, setFocusedChunk] = useState(-1);
   const matchChunk = currentMatch ? Math.floor(words[currentMatch.start]!.segment / CHUNK_SIZE) : -1;
   const revealedChunk = revealed ? Math.floor(revealed.index / CHUNK_SIZE) : -1;
+  const linkedChunk = linkedIndex >= 0 ? Math.floor(linkedIndex / CHUNK_SIZE) : -1;
 
   useEffect(() => {
     const scroller = scrollerRef.current;
@@ -278,6 +302,14 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
     const timer = setTimeout(() => setRevealed(null), REVEAL_HIGHLIGHT_MS);
     return () => clearTimeout(timer);
   }, [revealed, scrollIntoView, segmentElement]);
+
+  // The linked segment is scrolled to once, in the transcript and on the page.
+  useEffect(() => {
+    if (linkedIndex < 0) return;
+    const element = segmentElement(linkedIndex);
+    scrollIntoView(element, true);
+    element?.scrollIntoView({ block: "center" });
+  }, [linkedIndex, scrollIntoView, segmentElement]);
 
   useEffect(() => {
     if (!currentMatch) return;
@@ -429,7 +461,12 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
         >
           {chunks.map((range, index) => {
             const mounted =
-              windowing.near.has(index) || index === activeChunk || index === matchChunk || index === focusedChunk || index === revealedChunk;
+              windowing.near.has(index) ||
+              index === activeChunk ||
+              index === matchChunk ||
+              index === focusedChunk ||
+              index === revealedChunk ||
+              index === linkedChunk;
             if (!mounted) {
               const height = windowing.heights.get(index) ?? estimateChunkHeight(segments.slice(range.start, range.end));
               return <div key={index} data-chunk={index} style={{ height }} aria-hidden="true" />;
@@ -447,6 +484,7 @@ function TranscriptBody({ transcript, words }: { transcript: NormalizedTranscrip
                   speakers={speakers}
                   activeSegment={index === activeChunk ? activeSegment : -1}
                   revealedSegment={index === revealedChunk && revealed ? revealed.index : -1}
+                  linkedSegment={index === linkedChunk ? linkedIndex : -1}
                   activeWord={inChunk(activeWord) ? activeWord : -1}
                   matchedWords={matchedWords}
                   currentMatch={currentMatch && inChunk(currentMatch.start) ? currentMatch : null}
@@ -479,6 +517,8 @@ interface ChunkProps {
   activeSegment: number;
   /** A segment shown from an action item's source, highlighted for a moment (-1: none here). */
   revealedSegment: number;
+  /** The segment the page was opened at (a search result), highlighted while the page is open (-1: none here). */
+  linkedSegment: number;
   activeWord: number;
   matchedWords: ReadonlySet<number>;
   currentMatch: SearchMatch | null;
@@ -493,6 +533,7 @@ const TranscriptChunk = memo(function TranscriptChunk({
   speakers,
   activeSegment,
   revealedSegment,
+  linkedSegment,
   activeWord,
   matchedWords,
   currentMatch,
@@ -510,6 +551,7 @@ const TranscriptChunk = memo(function TranscriptChunk({
     const colours = COLOUR_CLASSES[speaker.colour];
     const isActive = index === activeSegment;
     const isRevealed = index === revealedSegment;
+    const isLinked = index === linkedSegment;
     const offset = wordOffsets[index] ?? 0;
     rows.push(
       <div
@@ -519,9 +561,16 @@ const TranscriptChunk = memo(function TranscriptChunk({
         data-segment-id={segment.id}
         data-segment-start={segment.start}
         data-revealed={isRevealed ? "true" : undefined}
+        data-linked={isLinked ? "true" : undefined}
         aria-current={isActive ? "true" : undefined}
         className={`my-1 border-l-4 py-2 pl-3 pr-2 transition-colors motion-reduce:transition-none ${colours.border} ${
-          isRevealed ? "rounded-r-lg bg-amber-100 ring-2 ring-amber-300" : isActive ? "rounded-r-lg bg-sky-50" : ""
+          isRevealed
+            ? "rounded-r-lg bg-amber-100 ring-2 ring-amber-300"
+            : isLinked
+              ? "rounded-r-lg bg-amber-50 ring-2 ring-amber-300"
+              : isActive
+                ? "rounded-r-lg bg-sky-50"
+                : ""
         }`}
       >
         <div className="flex items-baseline gap-2 text-sm">

@@ -37,3 +37,19 @@ export function playFrom(media: HTMLMediaElement, seconds: number) {
 }
 
 function noop() {}
+
+/**
+ * Moves the position to `seconds` without playing, once the media knows its duration (a seek before the
+ * metadata has loaded is lost). Returns a cleanup for an effect.
+ */
+export function seekWhenReady(media: HTMLMediaElement, seconds: number): () => void {
+  const seek = () => {
+    media.currentTime = Math.max(0, seconds);
+  };
+  if (media.readyState >= 1) {
+    seek();
+    return noop;
+  }
+  media.addEventListener("loadedmetadata", seek, { once: true });
+  return () => media.removeEventListener("loadedmetadata", seek);
+}

@@ -10,7 +10,7 @@ import { TranscriptPlaceholder } from "@/components/calls/CallPlaceholders";
 import { ProcessingTimeline } from "@/components/calls/ProcessingTimeline";
 import { NowProvider } from "@/components/calls/RelativeTime";
 import { MediaSyncProvider } from "@/components/calls/media-sync";
-import { TranscriptView } from "@/components/calls/TranscriptView";
+import { TranscriptView, type TranscriptLink } from "@/components/calls/TranscriptView";
 import { VoiceConsentNotice } from "@/components/voice-profile/ConsentNotice";
 import { getDb } from "@/db";
 import { listCallActionItems } from "@/db/queries/action-items";
@@ -30,7 +30,15 @@ import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
 import { getStorage } from "@/lib/storage";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 
-type Props = { params: Promise<{ id: string }> };
+type Props = { params: Promise<{ id: string }>; searchParams?: Promise<Record<string, string | string[] | undefined>> };
+
+/** `?t=<seconds>&segment=<id>` (a search result's link), read leniently: anything odd is ignored. */
+function linkFrom(params: Record<string, string | string[] | undefined>): TranscriptLink | null {
+  const t = typeof params.t === "string" ? Number(params.t) : NaN;
+  const segment = typeof params.segment === "string" && /^[\w-]{1,100}$/.test(params.segment) ? params.segment : null;
+  const seconds = Number.isFinite(t) && t >= 0 && t < 1e7 ? t : null;
+  return seconds === null && segment === null ? null : { segmentId: segment, seconds };
+}
 
 /** One lookup per request, shared by the metadata and the page. Another user's call is "not found". */
 const loadCall = cache(async (id: string) => {
@@ -85,11 +93,12 @@ function serverToday(): string {
   return todayIn(loadEnv().timeZone);
 }
 
-export default async function CallPage({ params }: Props) {
+export default async function CallPage({ params, searchParams }: Props) {
   const loaded = await loadCall((await params).id);
   if (!loaded) notFound();
   const { user, call, hasAudio, events, transcript, actionItems, analysisFailed, voiceNeedsConsent } = loaded;
   const json = toCallJson(call);
+  const link = linkFrom((await searchParams) ?? {});
 
   return (
     <NowProvider serverNow={renderedAt()}>
@@ -123,7 +132,7 @@ export default async function CallPage({ params }: Props) {
               )}
             </div>
           </section>
-          {transcript ? <TranscriptView transcript={transcript} upgrade={transcript.quality === "draft" ? draftUpgradeHint(user) : null} /> : <TranscriptPlaceholder status={call.status} />}
+          {transcript ? <TranscriptView transcript={transcript} upgrade={transcript.quality === "draft" ? draftUpgradeHint(user) : null} link={link} /> : <TranscriptPlaceholder status={call.status} />}
         </div>
         <div className="min-w-0 space-y-6 lg:col-span-2">
           <CallActionItems
