@@ -95,6 +95,7 @@ const routes = {
   "/api/voice-profile/consent": await import("@/app/api/voice-profile/consent/route"),
   "/api/voice-profile/apply": await import("@/app/api/voice-profile/apply/route"),
   "/api/tokens": await import("@/app/api/tokens/route"),
+  "/api/search": await import("@/app/api/search/route"),
   "/api/tokens/[id]": await import("@/app/api/tokens/[id]/route"),
   "/api/webhooks": await import("@/app/api/webhooks/route"),
   "/api/admin/speech": await import("@/app/api/admin/speech/route"),
@@ -475,6 +476,31 @@ const CASES: Record<string, Case> = {
       return call("DELETE", "/api/tokens/[id]", `/api/tokens/${id}`, { id });
     },
     status: 404,
+  },
+
+  "GET /api/search": {
+    async mine({ alice }) {
+      // Alice's transcript and summary in the index (her action item is there through the trigger): she finds
+      // them, Bob — searching her very words — finds nothing of hers.
+      const { indexSummary, indexTranscript } = await import("@/lib/search/indexer");
+      const ref = { userId: alice.user.id, callId: alice.call.id };
+      await indexTranscript(world.db!, ref, TRANSCRIPT);
+      await indexSummary(world.db!, ref, SECRETS.summary);
+      const queries = ["acquisition", "Zurich", "escrow", `"forty two million"`, "acquisition or escrow or zurich", "price -nothing"];
+      const bob = world.user;
+      world.user = alice.user;
+      try {
+        const own = await (await call("GET", "/api/search", `/api/search?q=${encodeURIComponent(queries[4]!)}`)).text();
+        for (const secret of [SECRETS.transcript, SECRETS.item, SECRETS.summary, alice.call.id]) expect(own).toContain(secret);
+      } finally {
+        world.user = bob;
+      }
+      for (const query of queries) {
+        const response = await call("GET", "/api/search", `/api/search?q=${encodeURIComponent(query)}`);
+        expect(response.status, query).toBe(200);
+        expectNoneOf(await response.text(), alice, `search ${query}`);
+      }
+    },
   },
 
   "GET /api/voice-profile": {
