@@ -345,6 +345,30 @@ const CASES: Record<string, AccessCase> = {
       expect(html).not.toContain("Optional models");
     },
   },
+  // Search across calls: Alice's action item is in her index (the triggers put it there); Bob's searches for its words find nothing.
+  "route /api/search": {
+    async check({ anon, alice, bob }) {
+      expect((await anon.get("/api/search?q=escrow")).status()).toBe(401);
+      expect(await (await alice.get("/api/search?q=escrow")).text()).toContain(ALICE_ITEM);
+      for (const q of ["escrow", "secret or alice or wire", '"wire the escrow"']) {
+        const bobs = await bob.get(`/api/search?q=${encodeURIComponent(q)}`);
+        expect(bobs.status()).toBe(200);
+        expect(await bobs.text(), q).not.toContain("escrow");
+      }
+      expect((await bob.get("/api/search?q=")).status()).toBe(400);
+    },
+  },
+  "page /search": {
+    async check({ anon, alice, bob }) {
+      const response = await anon.get("/search?q=escrow", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fsearch");
+      expect(await (await alice.get("/search?q=escrow")).text()).toContain("escrow");
+      const bobs = await bob.get("/search?q=escrow");
+      expect(bobs.status()).toBe(200);
+      expect(await bobs.text()).not.toContain("wire the");
+    },
+  },
   "page /record": {
     async check({ anon, alice }) {
       const response = await anon.get("/record", { maxRedirects: 0 });
