@@ -205,6 +205,12 @@ test.describe("screens", () => {
         await empty.page.getByRole("button", { name: "Create token" }).click();
         await expect(empty.page.getByTestId("new-token")).toBeVisible();
         await shoot(empty.page, empty.problems, "settings-tokens-created", width);
+        await empty.page.goto("/search");
+        await expect(empty.page.getByTestId("search-empty")).toBeVisible();
+        await shoot(empty.page, empty.problems, "search-empty", width);
+        await empty.page.goto("/search?q=proposal");
+        await expect(empty.page.getByTestId("search-no-results")).toBeVisible();
+        await shoot(empty.page, empty.problems, "search-no-results", width);
         const missingUrl = `${E2E.baseURL}/calls/${MISSING_CALL}`;
         empty.expected404.add(missingUrl);
         const response = await empty.page.goto(missingUrl);
@@ -300,6 +306,9 @@ test.describe("screens", () => {
         await inbox.goto("status=all");
         await expect(inbox.item("Send Sam the proposal")).toBeVisible();
         await shoot(page, problems, "action-items-with-items", width);
+        await page.goto("/search?q=proposal");
+        await expect(page.getByTestId("search-result").first()).toBeVisible();
+        await shoot(page, problems, "search-results", width);
       } finally {
         await context.close();
       }
