@@ -236,3 +236,20 @@ export async function listCallsMissingEntries(
     .orderBy(callRecords.id)
     .limit(limit);
 }
+
+/**
+ * System query (backfill): action items without a row — items from before migration 0009's triggers. The
+ * same row the trigger writes; the items themselves are not touched (their updated_at stays).
+ */
+export async function indexMissingActionItems(db: DbOrTx): Promise<number> {
+  const rows = await db.execute(sql`
+    insert into call_search_entries (user_id, call_id, kind, action_item_id, segment_id, speaker_id, speaker_label, speaker_name, start_ms, end_ms, text, recorded_at)
+    select c.user_id, c.id, 'action_item', a.id, a.source_segment_ids_json->>0, a.owner_speaker_id, a.owner_speaker_label, a.owner_display_name,
+           s.start_ms, s.end_ms, concat_ws(E'\\n', a.title, a.description), c.recorded_at
+      from action_items a
+      join call_records c on c.id = a.call_record_id
+      left join call_search_entries s on s.call_id = c.id and s.kind = 'segment' and s.segment_id = a.source_segment_ids_json->>0
+     where not exists (select 1 from call_search_entries e where e.action_item_id = a.id)
+    returning 1`);
+  return (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows).length;
+}

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Database, DbOrTx } from "@/db";
-import { listCallsMissingEntries, replaceSummaryEntry, replaceTranscriptEntries, type TranscriptEntryInput } from "@/db/queries/search";
+import { indexMissingActionItems, listCallsMissingEntries, replaceSummaryEntry, replaceTranscriptEntries, type TranscriptEntryInput } from "@/db/queries/search";
 import type { StoredAnalysis } from "@/lib/analysis/types";
 import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
 import type { ObjectStorage } from "@/lib/storage";
@@ -55,13 +55,14 @@ export function indexSummary(db: DbOrTx, ref: CallRef, summary: string): Promise
 
 /**
  * Indexes the stored transcripts and summaries the index lacks (calls processed before this feature, or
- * an interrupted one). Idempotent and cheap when nothing is missing: one anti-join per kind.
+ * an interrupted one), and action items from before the triggers. Idempotent and cheap when nothing is
+ * missing: one anti-join per kind.
  */
 export async function backfillSearchIndex(
   deps: { db: Database; storage: ObjectStorage },
   { batchSize = 200, log = () => {} }: { batchSize?: number; log?: (message: string) => void } = {},
-): Promise<{ transcripts: number; summaries: number; failed: number }> {
-  const result = { transcripts: 0, summaries: 0, failed: 0 };
+): Promise<{ transcripts: number; summaries: number; actionItems: number; failed: number }> {
+  const result = { transcripts: 0, summaries: 0, actionItems: 0, failed: 0 };
   for (const kind of ["segment", "summary"] as const) {
     let afterId: string | null = null;
     for (;;) {
@@ -91,5 +92,7 @@ export async function backfillSearchIndex(
       afterId = calls.at(-1)!.id;
     }
   }
+  // After the transcripts: an item's row takes its start time from its source segment's.
+  result.actionItems = await indexMissingActionItems(deps.db);
   return result;
 }

@@ -257,11 +257,11 @@ describe.each(databaseKinds())("search across calls on %s", (kind) => {
     await t.db.delete(callSearchEntries).where(and(eq(callSearchEntries.callId, calls.older!.id)));
     expect((await search(alice, "yesterday")).items).toEqual([]);
     const result = await backfillSearchIndex(deps, { batchSize: 1 });
-    expect(result).toMatchObject({ transcripts: 1, summaries: 1, failed: 0 });
+    expect(result).toEqual({ transcripts: 1, summaries: 1, actionItems: 1, failed: 0 });
+    expect(texts((await search(alice, "spreadsheet")).items)).toEqual(["Email the spreadsheet to accounting"]);
     expect(texts((await search(alice, "yesterday")).items)).toEqual(["we signed the renewal contract yesterday"]);
     // Nothing left to do: a second run indexes nothing.
-    expect(await backfillSearchIndex(deps)).toEqual({ transcripts: 0, summaries: 0, failed: 0 });
-    // (Action item rows come from the triggers, not the backfill: the deleted one stays gone until an edit.)
+    expect(await backfillSearchIndex(deps)).toEqual({ transcripts: 0, summaries: 0, actionItems: 0, failed: 0 });
     const again = await indexTranscript(t.db, { userId: bob, callId: calls.older!.id }, { version: 1, language: "en", durationSeconds: 1, quality: "standard", speakers: [], segments: [] });
     expect(again).toBe(0); // another user's call: nothing written
   });
