@@ -120,13 +120,19 @@ async function fillUser(exec: Exec, userId: string, calls: number, options: Sear
      group by p.id, p.recorded_at`);
 }
 
-async function addActionItems(exec: Exec, userId: string) {
+/** Three action items per call of the user, through the table (exported for re-running this step alone). */
+export async function addActionItems(exec: Exec, userId: string) {
+  if (!VOCAB) {
+    const words = searchVocabulary();
+    VOCAB = sqlArray(words);
+    VOCAB_SIZE = words.length;
+  }
   const ids = `(select id, recorded_at, row_number() over (order by id) as n from call_records where user_id = '${userId}')`;
   // Action items through the table (the triggers index them, as in the app).
   await exec(`
     insert into action_items (call_record_id, title, owner_speaker_id, owner_speaker_label, source_segment_ids_json)
     select c.id, 'Send the ' || ${wordAt("351 + (c.n * 13 + k * 101) % 300")} || ' to ' ||
-                 ${wordAt("651 + (c.n * 17 + k) % 5900")},
+                 ${wordAt(`651 + (c.n * 17 + k) % ${VOCAB_SIZE - 651}`)},
            'S1', 'Speaker 1', jsonb_build_array('s' || lpad((1 + (c.n + k * 50) % 300)::text, 4, '0'))
       from ${ids} c cross join generate_series(1, 3) as k`);
 }
