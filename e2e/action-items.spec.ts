@@ -240,4 +240,33 @@ test("a call's summary and action items: source playback, done, snooze, edit, ad
   await inbox.markDone(inbox.item("Send the signed contract"));
   await page.reload();
   await expect(inbox.checkbox(inbox.item("Send the signed contract"))).toBeChecked();
+
+  // A long inbox comes a page (50) at a time: "Load more" brings the rest, each item once.
+  const added = await page.evaluate(async (url) => {
+    for (let i = 0; i < 55; i++) {
+      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: `Backlog item ${i}` }) });
+      if (response.status !== 201) return response.status;
+    }
+    return 201;
+  }, `/api/calls/${call.id}/action-items`);
+  expect(added).toBe(201);
+  const total = await page.evaluate(async () => {
+    let count = 0;
+    let cursor: string | null = null;
+    do {
+      const answer = (await (await fetch(`/api/action-items?status=all${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).json()) as { items: unknown[]; nextCursor: string | null };
+      count += answer.items.length;
+      cursor = answer.nextCursor;
+    } while (cursor);
+    return count;
+  });
+  expect(total).toBeGreaterThan(55);
+  await inbox.filter("Status", "All", /status=all/);
+  await expect(inbox.items).toHaveCount(50);
+  await expect(page.getByTestId("inbox-summary")).toContainText("50 items shown, more below");
+  await page.getByTestId("inbox-load-more").click();
+  await expect(inbox.items).toHaveCount(total);
+  await expect(page.getByTestId("inbox-load-more")).toHaveCount(0);
+  await expect(page.getByTestId("inbox-summary")).toContainText(`${total} items`);
+  await expect(page.getByTestId("inbox-summary")).not.toContainText("more below");
 });
