@@ -252,6 +252,51 @@ const CASES: Record<string, AccessCase> = {
       expect((await bob.post("/api/voice-profile/apply")).status()).toBe(409);
     },
   },
+  // API tokens: managed by the session only (a token gets 403); another user's token id is 404.
+  "route /api/tokens": {
+    async check({ anon, alice, bob }) {
+      expect((await anon.get("/api/tokens")).status()).toBe(401);
+      expect((await anon.post("/api/tokens", { data: { name: "anon", scope: "read" } })).status()).toBe(401);
+      const created = await alice.post("/api/tokens", { data: { name: "Alice's secret script", scope: "read" } });
+      expect(created.status()).toBe(201);
+      const { token, apiToken } = (await created.json()) as { token: string; apiToken: { id: string } };
+      const bobs = await (await bob.get("/api/tokens")).text();
+      for (const secret of [apiToken.id, token, "Alice's secret script"]) expect(bobs).not.toContain(secret);
+      const alices = await (await alice.get("/api/tokens")).text();
+      expect(alices).toContain(apiToken.id);
+      expect(alices).not.toContain(token);
+      // A token cannot manage tokens, even its own user's.
+      expect((await anon.get("/api/tokens", { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(403);
+    },
+  },
+  "route /api/tokens/[id]": {
+    async check({ anon, alice, bob }) {
+      const { token, apiToken } = (await (await alice.post("/api/tokens", { data: { name: "Keep me", scope: "read" } })).json()) as { token: string; apiToken: { id: string } };
+      const url = `/api/tokens/${apiToken.id}`;
+      expect((await anon.delete(url)).status()).toBe(401);
+      const theirs = await bob.delete(url);
+      const missing = await bob.delete("/api/tokens/00000000-0000-4000-8000-000000000000");
+      expect(theirs.status()).toBe(404);
+      expect(await theirs.json()).toEqual(await missing.json());
+      // Still Alice's and still working.
+      expect((await anon.get("/api/calls", { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(200);
+      expect((await alice.delete(url)).status()).toBe(204);
+      expect((await anon.get("/api/calls", { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(401);
+    },
+  },
+  "route /api/openapi.json": { public: "the API description: no user data" },
+  "page /settings/tokens": {
+    async check({ anon, alice, bob }) {
+      const response = await anon.get("/settings/tokens", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fsettings%2Ftokens");
+      expect((await alice.post("/api/tokens", { data: { name: "Alice page token", scope: "read" } })).status()).toBe(201);
+      expect(await (await alice.get("/settings/tokens")).text()).toContain("Alice page token");
+      const bobs = await bob.get("/settings/tokens");
+      expect(bobs.status()).toBe(200);
+      expect(await bobs.text()).not.toContain("Alice page token");
+    },
+  },
   "page /voice-profile": {
     async check({ anon, alice }) {
       const response = await anon.get("/voice-profile", { maxRedirects: 0 });
