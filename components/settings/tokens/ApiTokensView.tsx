@@ -78,8 +78,8 @@ export function ApiTokensView({ initial }: { initial: ApiTokenJson[] }) {
           <div className="mt-3 rounded-2xl border border-dashed border-slate-300 bg-white px-6 py-10 text-center" data-testid="no-tokens">
             <p className="font-medium text-slate-900">No API tokens yet</p>
             <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
-              Create one above, then send it with each request:{" "}
-              <code className="break-all rounded bg-slate-100 px-1 font-mono text-xs">curl -H &quot;Authorization: Bearer scy_…&quot; /api/calls</code>
+              Create one above, then send it with each request as{" "}
+              <code className="whitespace-nowrap rounded bg-slate-100 px-1 font-mono text-xs">Authorization: Bearer scy_…</code>
             </p>
           </div>
         ) : (
