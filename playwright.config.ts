@@ -74,6 +74,8 @@ export default defineConfig({
         SCRYON_ADMIN_EMAILS: "speech-admin@e2e.test",
         SCRYON_MODELS_BASE_URL: `http://127.0.0.1:${MODELS_PORT}`,
         SCRYON_MODELS_TEST_MANIFEST: path.join(dataDir, "..", "e2e-test-models.json"),
+        // e2e/webhooks.spec.ts: its receiver listens on 127.0.0.1, which webhooks refuse by default.
+        SCRYON_WEBHOOKS_ALLOW_PRIVATE: "1",
       },
     },
   ],
