@@ -5,6 +5,7 @@ import { memo, useCallback, useEffect, useId, useMemo, useRef, useState, type Mo
 import { useCallWorkspace } from "@/components/action-items/call-workspace";
 import { SpeakerEditor } from "@/components/action-items/SpeakerEditor";
 import { useRestoreFocus } from "@/components/hooks/use-restore-focus";
+import { withWords, type ViewTranscript } from "@/lib/transcript/deferred-words";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 import { playFrom, seekWhenReady, useMedia } from "./media-sync";
 import {
@@ -56,15 +57,20 @@ function speakerName(speaker: NormalizedTranscript["speakers"][number] | undefin
  * `canInstall` when this user is an administrator, who gets a link to Settings → Speech.
  */
 export function TranscriptView({
-  transcript,
+  transcript: received,
   upgrade = null,
   link = null,
+  wordsUrl = null,
 }: {
-  transcript: NormalizedTranscript;
+  transcript: ViewTranscript;
   upgrade?: { canInstall: boolean } | null;
   /** The moment the page was opened at (a search result): seek there and highlight the segment. */
   link?: TranscriptLink | null;
+  /** Where the full transcript is, when the page sent some segments without their words (lib/transcript/deferred-words.ts). */
+  wordsUrl?: string | null;
 }) {
+  const loadedWords = useDeferredWords(received.wordsDeferred ? wordsUrl : null);
+  const transcript = useMemo(() => withWords(received, loadedWords), [received, loadedWords]);
   const words = useMemo(() => flattenWords(transcript.segments), [transcript]);
   const hasSpeech = words.length > 0;
 
@@ -99,6 +105,25 @@ export function TranscriptView({
       )}
     </section>
   );
+}
+
+/** The word timings of every segment, fetched once after the page is interactive (null until then, or on failure: estimates stay). */
+function useDeferredWords(url: string | null): ReadonlyMap<string, NormalizedTranscript["segments"][number]["words"]> | null {
+  const [loaded, setLoaded] = useState<ReadonlyMap<string, NormalizedTranscript["segments"][number]["words"]> | null>(null);
+  useEffect(() => {
+    if (!url) return;
+    const controller = new AbortController();
+    fetch(url, { signal: controller.signal, headers: { accept: "application/json" } })
+      .then((response) => (response.ok ? (response.json() as Promise<NormalizedTranscript>) : null))
+      .then((full) => {
+        if (full) setLoaded(new Map(full.segments.map((segment) => [segment.id, segment.words])));
+      })
+      .catch(() => {
+        // The estimated timings stay: the transcript still reads, searches and seeks by segment.
+      });
+    return () => controller.abort();
+  }, [url]);
+  return loaded;
 }
 
 function TranscriptBody({ transcript, words, link }: { transcript: NormalizedTranscript; words: ReturnType<typeof flattenWords>; link: TranscriptLink | null }) {

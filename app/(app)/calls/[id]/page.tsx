@@ -28,6 +28,7 @@ import { loadEnv } from "@/lib/env";
 import { toCallJson } from "@/lib/calls/serialize";
 import { loadJsonArtifact } from "@/lib/pipeline/artifacts";
 import { getStorage } from "@/lib/storage";
+import { deferWordTimings } from "@/lib/transcript/deferred-words";
 import type { NormalizedTranscript } from "@/lib/transcript/normalize";
 
 type Props = { params: Promise<{ id: string }>; searchParams?: Promise<Record<string, string | string[] | undefined>> };
@@ -132,7 +133,16 @@ export default async function CallPage({ params, searchParams }: Props) {
               )}
             </div>
           </section>
-          {transcript ? <TranscriptView transcript={transcript} upgrade={transcript.quality === "draft" ? draftUpgradeHint(user) : null} link={link} /> : <TranscriptPlaceholder status={call.status} />}
+          {transcript ? (
+            <TranscriptView
+              transcript={deferWordTimings(transcript)}
+              wordsUrl={`/api/calls/${call.id}/transcript`}
+              upgrade={transcript.quality === "draft" ? draftUpgradeHint(user) : null}
+              link={link}
+            />
+          ) : (
+            <TranscriptPlaceholder status={call.status} />
+          )}
         </div>
         <div className="min-w-0 space-y-6 lg:col-span-2">
           <CallActionItems
