@@ -390,6 +390,64 @@ const CASES: Record<string, AccessCase> = {
       expect(html).not.toContain("Optional models");
     },
   },
+  // Webhooks: a session or a write token even to read (the answers carry signing secrets); another user's ids are 404.
+  "route /api/webhooks": {
+    async check({ anon, alice, bob }) {
+      expect((await anon.get("/api/webhooks")).status()).toBe(401);
+      expect((await anon.post("/api/webhooks", { data: { url: "https://93.184.216.34/anon", events: ["call.completed"] } })).status()).toBe(401);
+      const created = await alice.post("/api/webhooks", { data: { url: "https://93.184.216.34/alice-secret-hook", events: ["call.completed"] } });
+      expect(created.status()).toBe(201);
+      const { endpoint } = (await created.json()) as { endpoint: { id: string; secret: string } };
+      const bobs = await (await bob.get("/api/webhooks")).text();
+      expect(bobs).not.toContain(endpoint.id);
+      expect(bobs).not.toContain(endpoint.secret);
+      expect(bobs).not.toContain("alice-secret-hook");
+    },
+  },
+  "route /api/webhooks/[id]": {
+    async check({ anon, alice, bob }) {
+      const { endpoint } = (await (await alice.post("/api/webhooks", { data: { url: "https://93.184.216.34/alice-hook", events: ["call.failed"] } })).json()) as { endpoint: { id: string } };
+      const url = `/api/webhooks/${endpoint.id}`;
+      expect((await anon.patch(url, { data: { active: false } })).status()).toBe(401);
+      expect((await anon.delete(url)).status()).toBe(401);
+      expect((await bob.patch(url, { data: { active: false } })).status()).toBe(404);
+      expect((await bob.delete(url)).status()).toBe(404);
+      const mine = ((await (await alice.get("/api/webhooks")).json()) as { endpoints: { id: string; active: boolean }[] }).endpoints.find((entry) => entry.id === endpoint.id);
+      expect(mine?.active).toBe(true);
+    },
+  },
+  "route /api/webhooks/[id]/deliveries": {
+    async check({ anon, alice, bob }) {
+      const { endpoint } = (await (await alice.post("/api/webhooks", { data: { url: "https://93.184.216.34/alice-log", events: ["call.failed"] } })).json()) as { endpoint: { id: string } };
+      const url = `/api/webhooks/${endpoint.id}/deliveries`;
+      expect((await anon.get(url)).status()).toBe(401);
+      expect((await bob.get(url)).status()).toBe(404);
+      expect((await alice.get(url)).status()).toBe(200);
+    },
+  },
+  "route /api/webhooks/[id]/deliveries/[deliveryId]/retry": {
+    async check({ anon, alice, bob }) {
+      const { endpoint } = (await (await alice.post("/api/webhooks", { data: { url: "https://93.184.216.34/alice-retry", events: ["call.failed"] } })).json()) as { endpoint: { id: string } };
+      const url = `/api/webhooks/${endpoint.id}/deliveries/00000000-0000-4000-8000-000000000000/retry`;
+      expect((await anon.post(url)).status()).toBe(401);
+      expect((await bob.post(url)).status()).toBe(404);
+      expect((await alice.post(url)).status()).toBe(404);
+    },
+  },
+  "page /settings/webhooks": {
+    async check({ anon, alice, bob }) {
+      const response = await anon.get("/settings/webhooks", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fsettings%2Fwebhooks");
+      const { endpoint } = (await (await alice.post("/api/webhooks", { data: { url: "https://93.184.216.34/alice-page-hook", events: ["call.completed"] } })).json()) as { endpoint: { secret: string } };
+      expect(await (await alice.get("/settings/webhooks")).text()).toContain("alice-page-hook");
+      const bobs = await bob.get("/settings/webhooks");
+      expect(bobs.status()).toBe(200);
+      const html = await bobs.text();
+      expect(html).not.toContain("alice-page-hook");
+      expect(html).not.toContain(endpoint.secret);
+    },
+  },
   // Search across calls: Alice's action item is in her index (the triggers put it there); Bob's searches for its words find nothing.
   "route /api/search": {
     async check({ anon, alice, bob }) {
