@@ -204,6 +204,17 @@ async function main() {
         audio?.pause();
         return Math.abs(position - Number(word.dataset.start)) < 0.01;
       });
+      // The word timings the page deferred (lib/transcript/deferred-words.ts) arrive after it is interactive.
+      const wordsFetchedAt = await page
+        .waitForFunction(
+          () => {
+            const entry = performance.getEntriesByType("resource").find((resource) => /\/api\/calls\/[^/]+\/transcript$/.test(new URL(resource.name).pathname));
+            return entry ? (entry as PerformanceResourceTiming).responseEnd : 0;
+          },
+          null,
+          { timeout: 60_000, polling: 50 },
+        )
+        .then((handle) => handle.jsonValue() as Promise<number>);
       const measured = await page.evaluate(() => {
         const state = (window as unknown as { __bench: { longTasks: { start: number; duration: number }[]; interactiveAt: number; wordVisibleAt: number } }).__bench;
         const navigation = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
@@ -223,7 +234,7 @@ async function main() {
           segments: document.querySelectorAll('[data-testid="transcript-segment"]').length,
         };
       });
-      const figures = { ...measured, seeked: seeked ? 1 : 0 };
+      const figures = { ...measured, wordsFetchedAt, seeked: seeked ? 1 : 0 };
       await page.close();
       if (run === 0) continue; // the first load warms the server's caches and compiled routes
       rows.push(figures);
@@ -231,7 +242,8 @@ async function main() {
         `load ${run}: ttfb ${figures.ttfb.toFixed(0)} ms, fcp ${figures.fcp.toFixed(0)}, DOMContentLoaded ${figures.domContentLoaded.toFixed(0)}, ` +
           `word visible ${figures.wordVisible.toFixed(0)}, interactive ${figures.interactive.toFixed(0)} ms; long tasks ${figures.longTasks} ` +
           `(longest ${figures.longestTask.toFixed(0)} ms, blocking ${figures.blocking.toFixed(0)} ms); document ${figures.documentKb.toFixed(0)} KB; ` +
-          `${figures.segments} segments / ${figures.words} words in the DOM; word click seeks the audio: ${figures.seeked ? "yes" : "NO"}; load avg ${os.loadavg()[0]!.toFixed(2)}`,
+          `${figures.segments} segments / ${figures.words} words in the DOM; word click seeks the audio: ${figures.seeked ? "yes" : "NO"}; ` +
+            `deferred word timings fetched at ${figures.wordsFetchedAt.toFixed(0)} ms; load avg ${os.loadavg()[0]!.toFixed(2)}`,
       );
     }
     const median = (key: string) => percentile(rows.map((row) => row[key]!), 50);
