@@ -64,6 +64,7 @@ test("a download from the local model host completes with the progress bar movin
   const first = Number(await bar.getAttribute("aria-valuenow"));
   expect(first).toBeLessThan(100);
   await expect(card).toContainText(/of \d+\.\d MB/);
+  await card.screenshot({ path: "artifacts/screenshots/settings-speech-downloading-1280.png" });
   host.release(assetPath(spec));
   await expect.poll(async () => Number((await bar.getAttribute("aria-valuenow", { timeout: 2000 }).catch(() => "100")) ?? 0)).toBeGreaterThan(first);
 
