@@ -9,6 +9,7 @@ import { insertArtifact } from "@/db/queries/artifacts";
 import { createCall, transitionCallStatus } from "@/db/queries/calls";
 import { insertProcessingEvent } from "@/db/queries/events";
 import { upsertUserByExternalId } from "@/db/queries/users";
+import { insertWebhookDeliveries } from "@/db/queries/webhooks";
 import { recordVoiceConsent } from "@/db/queries/voice-profiles";
 import {
   actionItems,
@@ -18,6 +19,8 @@ import {
   callRecords,
   userVoiceProfiles,
   users,
+  webhookDeliveries,
+  webhookEndpoints,
   type ApiTokenScope,
   type CallRecord,
   type User,
@@ -40,6 +43,8 @@ export interface Owner {
   itemId: string;
   tusUploadId: string;
   blobCallId: string;
+  webhookId: string;
+  deliveryId: string;
   tokens: Record<"read" | "write" | "revoked", string>;
   /** Strings of this owner's that must never show up in another user's answers. */
   secrets: string[];
@@ -163,6 +168,14 @@ export async function makeOwner(deps: {
       sampleDurationSeconds: 12,
     });
 
+    const hook = await deps.call("POST", "app/api/webhooks/route.ts", "/api/webhooks", {}, {
+      body: JSON.stringify({ url: `https://93.184.216.34/hooks/${tag}`, events: ["call.completed"] }),
+      headers: { "Content-Type": "application/json" },
+    });
+    if (hook.status !== 201) throw new Error(`webhook create answered ${hook.status}: ${await hook.text()}`);
+    const { endpoint } = (await hook.json()) as { endpoint: { id: string; secret: string } };
+    const [delivery] = await insertWebhookDeliveries(db, [{ endpointId: endpoint.id, userId: user.id, eventType: "call.completed", msgId: `msg_${tag}`, payload: { tag }, status: "failed" }]);
+
     const read = await createToken(db, user.id, "read");
     const write = await createToken(db, user.id, "write");
     const revoked = await createToken(db, user.id, "write", "revoked token");
@@ -175,8 +188,10 @@ export async function makeOwner(deps: {
       itemId: item!.id,
       tusUploadId,
       blobCallId,
+      webhookId: endpoint.id,
+      deliveryId: delivery!.id,
       tokens: { read: read.token, write: write.token, revoked: revoked.token },
-      secrets: [user.id, processed.id, failed.id, item!.id, tusUploadId, blobCallId, title, itemTitle, tag, read.token, write.token, revoked.token],
+      secrets: [user.id, processed.id, failed.id, item!.id, tusUploadId, blobCallId, title, itemTitle, tag, endpoint.id, endpoint.secret, delivery!.id, read.token, write.token, revoked.token],
     };
   } finally {
     deps.asSession(null);
@@ -224,6 +239,8 @@ export async function ownerState(db: Database, blobRoot: string, owner: Owner) {
     events: sortById(events),
     profile: await db.select().from(userVoiceProfiles).where(eq(userVoiceProfiles.userId, id)),
     tokens: sortById(tokens),
+    webhooks: sortById(await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.userId, id))),
+    deliveries: sortById(await db.select().from(webhookDeliveries).where(eq(webhookDeliveries.userId, id))),
     objects: await filesUnder(path.join(blobRoot, "users", id)),
   };
 }

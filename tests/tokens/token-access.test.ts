@@ -198,6 +198,37 @@ const CASES: Record<string, Case> = {
       return { url: "/api/uploads/blob/complete", init: json({ callId: id, size: wav.byteLength, pathname: originalAudioKey(owner.user.id, id, "wav") }) };
     },
   },
+  "GET /api/search": { kind: "list", build: () => ({ url: `/api/search?q=${encodeURIComponent("secret item")}` }) },
+
+  // Webhooks need a write token even to read: their answers carry signing secrets.
+  "GET /api/webhooks": { kind: "list", writeOnly: true, build: () => ({ url: "/api/webhooks" }) },
+  "POST /api/webhooks": { kind: "list", build: () => ({ url: "/api/webhooks", init: json({ url: "https://93.184.216.34/hooks/by-a-script", events: ["call.failed"] }) }) },
+  "PATCH /api/webhooks/[id]": {
+    build: (owner, target) => {
+      const id = pick(target, owner.webhookId);
+      return { url: `/api/webhooks/${id}`, params: { id }, init: json({ active: false }) };
+    },
+  },
+  "DELETE /api/webhooks/[id]": {
+    build: (owner, target) => {
+      const id = pick(target, owner.webhookId);
+      return { url: `/api/webhooks/${id}`, params: { id } };
+    },
+  },
+  "GET /api/webhooks/[id]/deliveries": {
+    writeOnly: true,
+    build: (owner, target) => {
+      const id = pick(target, owner.webhookId);
+      return { url: `/api/webhooks/${id}/deliveries`, params: { id } };
+    },
+  },
+  "POST /api/webhooks/[id]/deliveries/[deliveryId]/retry": {
+    build: (owner, target) => {
+      const [id, deliveryId] = [pick(target, owner.webhookId), pick(target, owner.deliveryId)];
+      return { url: `/api/webhooks/${id}/deliveries/${deliveryId}/retry`, params: { id, deliveryId } };
+    },
+  },
+
   "GET /api/voice-profile": { kind: "list", build: () => ({ url: "/api/voice-profile" }) },
   "POST /api/voice-profile": { kind: "list", build: () => ({ url: "/api/voice-profile", init: form("sample", "sample.wav") }) },
   "DELETE /api/voice-profile": { kind: "list", build: () => ({ url: "/api/voice-profile" }) },
@@ -347,6 +378,17 @@ describe.each(databaseKinds())("API tokens × every route on %s", (kind) => {
       for (const secret of alice.secrets) expect(text, `${route.key} leaks ${secret}`).not.toContain(secret);
     }
     expect(await ownerState(t.db, path.join(root, "blob"), alice)).toEqual(before);
+  });
+
+  it("session-only routes (token management, administration) refuse a valid token of either scope with 403 SESSION_REQUIRED", async () => {
+    for (const route of tokenRoutes.filter((route) => SESSION_ONLY.has(route.key))) {
+      const url = route.route.replace("[id]", MISSING);
+      for (const token of [alice.tokens.read, alice.tokens.write]) {
+        const response = await send(route.method, route.file, url, { id: MISSING }, { token, ...(isRead(route.method) ? {} : json({ name: "x", scope: "read" })) });
+        expect(response.status, route.key).toBe(403);
+        expect(((await response.json()) as { error: { details: { reason: string } } }).error.details.reason, route.key).toBe("SESSION_REQUIRED");
+      }
+    }
   });
 
   it("uploads work with a write token: a whole tus upload and a multipart upload queue calls of the token's user", async () => {
