@@ -22,7 +22,8 @@ function follower<P extends { readonly name: string }>(keyOf: () => Key, create:
     let provider = made.get(key);
     if (!provider) {
       provider = create();
-      made.set(key, provider);
+      // The factory checks the models dir itself: keep its choice under this key only if nothing changed meanwhile.
+      if (keyOf() === key) made.set(key, provider);
     }
     return provider;
   };
