@@ -98,6 +98,7 @@ async function main() {
   const cursorOf = async (q: string) => (await searchCalls(handle.db, { userId, query: q })).nextCursor;
   const cases: { name: string; q: string; cursor?: string | null }[] = [
     { name: `rare word (${rare})`, q: rare },
+    { name: "a word nobody said (zebra)", q: "zebra" },
     { name: "business word (budget)", q: "budget" },
     { name: "common word (think)", q: "think" },
     { name: 'phrase ("next week")', q: '"next week"' },
@@ -117,10 +118,11 @@ async function main() {
     for (let i = 0; i < 5; i++) await run();
     captured = [];
     const first = await run();
-    const statements = captured;
+    const statements = [...captured];
     const app: number[] = [];
     const raw: number[] = [];
     for (let i = 0; i < runs; i++) {
+      captured = [];
       let t = performance.now();
       await run();
       app.push(performance.now() - t);
