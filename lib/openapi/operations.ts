@@ -8,7 +8,9 @@ import { ERROR_STATUS } from "@/lib/http/errors";
 import { speakerBatchEditSchema, speakerEditSchema } from "@/lib/speakers/edit";
 import { TRANSCRIPT_FORMATS } from "@/lib/transcript/export";
 import { beginDirectUploadSchema, completeDirectUploadSchema } from "@/lib/uploads/blob-direct";
+import { searchQuerySchema } from "@/lib/search/query";
 import { safeText } from "@/lib/validation/input";
+import { createEndpointSchema, deliveriesQuerySchema, patchEndpointSchema } from "@/lib/webhooks/input";
 import type { Operation } from "./build";
 
 /**
@@ -175,6 +177,43 @@ export const OPERATIONS: Operation[] = [
   },
   { method: "post", path: "/api/uploads/blob/begin", tag: "Uploads", summary: "Begin a direct upload to Vercel Blob", auth: write, body: { json: beginDirectUploadSchema }, responses: { "201": "`{ callId, pathname, … }`", "404": "Not stored in Blob." } },
   { method: "post", path: "/api/uploads/blob/complete", tag: "Uploads", summary: "Finish a direct upload: check the object, queue the call", auth: write, body: { json: completeDirectUploadSchema }, responses: { "200": "`{ call }`", "404": "No such upload of yours." } },
+
+  // Search
+  {
+    method: "get",
+    path: "/api/search",
+    tag: "Search",
+    summary: "Find words in your transcripts, summaries and action items",
+    description: "PostgreSQL full-text search, `websearch_to_tsquery` syntax: words, \"a phrase\", `or`, `-word`. Newest call first, the best matches of a call first.",
+    auth: read,
+    query: searchQuerySchema,
+    responses: { "200": "`{ items: [{ call, speaker, start, snippet: { text, highlights }, href }], nextCursor, noSearchableWords }`" },
+  },
+
+  // Webhooks: a write token even to read (the answers carry the signing secrets).
+  { method: "get", path: "/api/webhooks", tag: "Webhooks", summary: "Your webhook endpoints, with their signing secrets", auth: write, responses: { "200": "`{ endpoints, eventTypes }`" } },
+  {
+    method: "post",
+    path: "/api/webhooks",
+    tag: "Webhooks",
+    summary: "Add an endpoint",
+    description: "http(s) only; private, loopback and link-local targets are refused unless the server allows them. Deliveries are signed as the Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`).",
+    auth: write,
+    body: { json: createEndpointSchema },
+    responses: { "201": "`{ endpoint }` with its new `whsec_` secret." },
+  },
+  { method: "patch", path: "/api/webhooks/{id}", tag: "Webhooks", summary: "Change an endpoint (`active: true` clears a disable)", auth: write, pathParams: { id: "The endpoint's id." }, body: { json: patchEndpointSchema }, responses: { "200": "`{ endpoint }`", "404": "No such endpoint of yours." } },
+  { method: "delete", path: "/api/webhooks/{id}", tag: "Webhooks", summary: "Delete an endpoint and its delivery log", auth: write, pathParams: { id: "The endpoint's id." }, responses: { "204": "Deleted.", "404": "No such endpoint of yours." } },
+  { method: "get", path: "/api/webhooks/{id}/deliveries", tag: "Webhooks", summary: "An endpoint's delivery log, newest first", auth: write, pathParams: { id: "The endpoint's id." }, query: deliveriesQuerySchema, responses: { "200": "`{ items, nextCursor }`", "404": "No such endpoint of yours." } },
+  {
+    method: "post",
+    path: "/api/webhooks/{id}/deliveries/{deliveryId}/retry",
+    tag: "Webhooks",
+    summary: "Send a delivery again (same `webhook-id` and body)",
+    auth: write,
+    pathParams: { id: "The endpoint's id.", deliveryId: "The delivery's id." },
+    responses: { "202": "`{ delivery }`, pending.", "404": "No such delivery of yours.", "409": "It is being sent, or the endpoint is off." },
+  },
 
   // Voice profile
   { method: "get", path: "/api/voice-profile", tag: "Voice profile", summary: "Your voice profile's state", auth: read, responses: { "200": "`{ consent, profile, enrollment, apply }` (never the voiceprint)" } },
