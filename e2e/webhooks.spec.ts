@@ -76,6 +76,22 @@ test("an endpoint added on the page receives signed events; the log shows a fail
       await log.getByRole("button", { name: "Refresh" }).click();
       await expect(log.getByTestId("delivery-row").first()).toContainText("Delivered", { timeout: 1000 });
     }).toPass();
+
+    // 410 Gone: the server turns the endpoint off at once, and the page says why; turning it on clears that.
+    replies.push(410);
+    expect((await page.request.patch(`/api/action-items/${itemId}`, { data: { title: "Book the kickoff call" } })).status()).toBe(200);
+    await expect.poll(() => received.length).toBe(4);
+    await expect(async () => {
+      await page.reload();
+      await expect(page.getByTestId("endpoint-disabled")).toContainText("410 Gone", { timeout: 1000 });
+    }).toPass();
+    await expect(row).toContainText("Off");
+    await row.getByRole("button", { name: "Show delivery log" }).click();
+    await expect(row.getByTestId("delivery-row")).toHaveCount(3);
+    await page.screenshot({ path: "artifacts/screenshots/webhooks-disabled-and-log.png", fullPage: true });
+    await row.getByRole("button", { name: /^Turn on/ }).click();
+    await expect(page.getByTestId("endpoint-disabled")).toHaveCount(0);
+    await expect(row).toContainText("Active");
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

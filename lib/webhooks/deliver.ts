@@ -121,12 +121,12 @@ export async function attemptDelivery(deps: WebhookDeliveryDeps, request: { user
   const updated = await recordDeliveryAttempt(deps.db, { deliveryId: delivery.id, record: { ...record, status: "failed", nextAttemptAt: null } });
   if (!updated) return { done: true, status: "skipped" };
   if (verdict.gone) {
-    await disableWebhookEndpoint(deps.db, { endpointId: endpoint.id, reason: "Turned off: the receiver answered 410 Gone.", now: at });
+    await disableWebhookEndpoint(deps.db, { endpointId: endpoint.id, reason: "The receiver answered 410 Gone (it asks for no more deliveries).", now: at });
   } else {
     await recordEndpointFailure(deps.db, {
       endpointId: endpoint.id,
       disableAfter: deps.disableAfterFailures,
-      reason: `Turned off after ${deps.disableAfterFailures} deliveries in a row failed (last: ${verdict.error ?? "failed"}).`,
+      reason: `${deps.disableAfterFailures} deliveries in a row failed (last: ${verdict.error ?? "failed"}).`,
       now: at,
     });
   }

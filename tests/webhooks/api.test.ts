@@ -111,7 +111,7 @@ describe.each(databaseKinds())("webhook API on %s", (kind) => {
     expect(((await patched.json()) as EndpointBody).endpoint).toMatchObject({ events: ["call.failed"], active: false, description: null, secret: body.endpoint.secret });
 
     // Turning on an endpoint the server turned off clears the notice and the count.
-    await t.db.update(webhookEndpoints).set({ active: false, disabledReason: "Turned off after 5 deliveries in a row failed", disabledAt: new Date(), consecutiveFailures: 5 });
+    await t.db.update(webhookEndpoints).set({ active: false, disabledReason: "5 deliveries in a row failed (last: HTTP 500).", disabledAt: new Date(), consecutiveFailures: 5 });
     const reenabled = ((await (await endpointRoute.PATCH(json("PATCH", `/api/webhooks/${id}`, { active: true }), ctx({ id }))).json()) as EndpointBody).endpoint;
     expect(reenabled).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
 
