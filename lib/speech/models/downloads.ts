@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ModelSpec } from "./manifest";
 import { assetUrl, PullError, pullModel, removeInstalledModel, type PullContext, type PullErrorCode } from "./pull";
@@ -189,7 +189,10 @@ export async function getDownload(deps: Pick<DownloadDeps, "modelsDir" | "now">,
   const job = jobs.get(keyOf(deps.modelsDir, id));
   if (job) return snapshotOf(job, (deps.now ?? Date.now)());
   const state = await readState(deps.modelsDir, id);
-  return state ? fromFile(state) : null;
+  if (!state) return null;
+  // The state file is written about once a second; the partial file says how far it really got.
+  const part = await stat(partialFile(deps.modelsDir, id)).catch(() => null);
+  return fromFile(part ? { ...state, received: part.size } : state);
 }
 
 /** Every download of a models dir, by model id. */
