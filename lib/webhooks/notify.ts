@@ -85,15 +85,18 @@ async function emitItemEvent(
   options: { changes?: string[]; onlyEndpointsCreatedBy?: Date } = {},
 ): Promise<void> {
   try {
-    const call = await getCall(deps.db, { userId, callId: item.callRecordId });
-    if (!call) return;
     await emitSafely(deps.db, emitterOf(deps), {
       userId,
       type,
       key,
       occurredAt: type === "action_item.created" ? item.createdAt : item.updatedAt,
       onlyEndpointsCreatedBy: options.onlyEndpointsCreatedBy,
-      data: async (publicUrl) => actionItemData(item, call, publicUrl, options.changes),
+      // Read only when some endpoint takes the event: an edit without webhooks costs one indexed query.
+      data: async (publicUrl) => {
+        const call = await getCall(deps.db, { userId, callId: item.callRecordId });
+        if (!call) throw new Error("the call of the item is gone");
+        return actionItemData(item, call, publicUrl, options.changes);
+      },
     });
   } catch (error) {
     console.warn(`[webhooks] could not queue ${type} for item ${item.id}:`, error instanceof Error ? error.message : error);

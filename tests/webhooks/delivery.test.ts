@@ -11,6 +11,7 @@ import type { WebhookDeliveryDeps } from "@/lib/webhooks/deliver";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/webhooks/send";
 import { addEndpoint, redeliver } from "@/lib/webhooks/service";
+import { sweepWebhookDeliveries } from "@/lib/webhooks/sweep";
 import { createTestDatabase, databaseKinds, type TestDatabase } from "../helpers/db";
 import { startEngine, startReceiver, verifyBySpec, type Receiver } from "./helpers";
 
@@ -239,6 +240,23 @@ describe.each(databaseKinds())("webhook delivery on %s", (kind) => {
     const { changeEndpoint } = await import("@/lib/webhooks/service");
     await changeEndpoint(serviceDeps(), { userId, endpointId: endpoint.id, input: { active: false } });
     await expect(redeliver(serviceDeps(), { userId, endpointId: endpoint.id, deliveryId: delivery!.id })).rejects.toMatchObject({ code: "CONFLICT" });
+  });
+
+  it("the sweep queues again a pending delivery whose run was never queued, and trims settled rows older than 30 days", async () => {
+    const { userId, endpoint } = await setup();
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    const row = (msgId: string, values: Partial<typeof webhookDeliveries.$inferInsert>) => ({ endpointId: endpoint.id, userId, eventType: "call.completed", msgId, payload: { type: "call.completed", data: { msgId } }, ...values });
+    const [lost, recent, old] = await t.db
+      .insert(webhookDeliveries)
+      .values([row("msg_lost", { nextAttemptAt: minutesAgo(20) }), row("msg_recent", { nextAttemptAt: minutesAgo(1) }), row("msg_old", { status: "succeeded", createdAt: minutesAgo(31 * 24 * 60) })])
+      .returning();
+    expect(await sweepWebhookDeliveries(t.db, world.emitter)).toMatchObject({ requeued: 1 });
+    await world.idle();
+    expect(receiver.requests.map((request) => request.headers["webhook-id"])).toEqual(["msg_lost"]);
+    const rows = await log(userId, endpoint);
+    expect(rows.find((entry) => entry.id === lost!.id)).toMatchObject({ status: "succeeded", attempts: 1 });
+    expect(rows.find((entry) => entry.id === recent!.id)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(rows.find((entry) => entry.id === old!.id)).toBeUndefined();
   });
 
   it("keeps one delivery per event and endpoint, and the log lists them newest first", async () => {
