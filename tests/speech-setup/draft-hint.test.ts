@@ -1,15 +1,18 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import type { User } from "@/db/schema";
-import { draftUpgradeHint } from "@/lib/admin/speech";
 import { parseEnv } from "@/lib/env";
 import { updateLock } from "@/lib/speech/models/lock";
 import { findModelSpec } from "@/lib/speech/models/manifest";
 import { sha256 } from "./model-host";
 
 /** The call page's draft-quality notice: when it points to Settings → Speech, and for whom it is a link. */
+
+// Auth.js is not loaded outside Next; the hint does not sign anyone in.
+vi.mock("@/lib/auth/session", () => ({ requireUser: async () => null, requirePageUser: async () => null }));
+const { draftUpgradeHint } = await import("@/lib/admin/speech");
 
 const root = await mkdtemp(path.join(os.tmpdir(), "scryon-draft-hint-"));
 afterAll(() => rm(root, { recursive: true, force: true }));
