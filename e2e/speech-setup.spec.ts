@@ -37,6 +37,15 @@ test("the page shows what runs on this machine: pocketsphinx installed, the opti
     await expect(page.getByTestId(`model-${id}`)).toHaveAttribute("data-state", "missing");
     await expect(page.getByTestId(`model-${id}`).getByRole("button", { name: /^Download/ })).toBeVisible();
   }
+  // No model host is up yet (this machine has no internet either): the download fails at once, saying why and what to run.
+  const pyannote = page.getByTestId("model-pyannote-segmentation-3.0");
+  await pyannote.getByRole("button", { name: /^Download/ }).click();
+  await expect(pyannote.getByRole("alert")).toContainText(/Could not reach 127\.0\.0\.1:\d+ \(ECONNREFUSED\).*npm run models:pull/);
+  await expect(pyannote).toHaveAttribute("data-state", "failed");
+  await pyannote.screenshot({ path: "artifacts/screenshots/settings-speech-offline-1280.png" });
+  await pyannote.getByRole("button", { name: /^Dismiss/ }).click();
+  await expect(pyannote).toHaveAttribute("data-state", "missing");
+  await expect(pyannote.getByRole("alert")).toHaveCount(0);
   // The unpinned model is offered through models:pull only.
   await expect(page.getByTestId("model-wespeaker-resnet34-lm")).toContainText("--pin-on-first-download");
   await expect(page.getByTestId("model-wespeaker-resnet34-lm").getByRole("button", { name: /^Download/ })).toHaveCount(0);
