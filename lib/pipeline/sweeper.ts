@@ -5,6 +5,8 @@ import { listCallEvents, deleteEventsOlderThan, insertProcessingEvent } from "@/
 import { deleteArtifactById, listExpiredAudio, listStalledCalls } from "@/db/queries/sweeper";
 import type { ObjectStorage } from "@/lib/storage";
 import { sweepVoiceSamples } from "@/lib/voice-profile/sweep";
+import type { WebhookEmitter } from "@/lib/webhooks/emit";
+import { notifyCallFailed } from "@/lib/webhooks/notify";
 import { failProcessing } from "./stages";
 
 export interface SweepOptions {
@@ -36,7 +38,7 @@ export interface SweepResult {
  * (reads wake them too, so the inbox never waits for the sweep); voice samples a crashed enrollment left
  * behind are deleted (`lib/voice-profile/sweep.ts`).
  */
-export async function sweep(deps: { db: Database; storage: ObjectStorage; workRoot?: string }, options: SweepOptions): Promise<SweepResult> {
+export async function sweep(deps: { db: Database; storage: ObjectStorage; workRoot?: string; webhooks?: WebhookEmitter }, options: SweepOptions): Promise<SweepResult> {
   const batchSize = options.batchSize ?? 200;
   const maxBatches = options.maxBatches ?? 10;
   const result: SweepResult = { stalled: 0, eventsDeleted: 0, audioExpired: 0, itemsWoken: 0, voiceSamplesDeleted: 0, voiceEnrollmentsStalled: 0 };
@@ -56,7 +58,12 @@ export async function sweep(deps: { db: Database; storage: ObjectStorage; workRo
         errorMessage: "No progress for too long; stopped so it can be retried.",
       });
     }
-    if (await failProcessing(deps.db, ref, "STALLED")) result.stalled++;
+    const failed = await failProcessing(deps.db, ref, "STALLED");
+    if (failed) {
+      result.stalled++;
+      // call.failed, as when a run gives up (an enqueue that never throws).
+      if (failed.status === "FAILED") await notifyCallFailed({ db: deps.db, webhooks: deps.webhooks }, ref, `stalled-${failed.updatedAt.getTime()}`);
+    }
   }
 
   for (let batch = 0; batch < maxBatches; batch++) {
