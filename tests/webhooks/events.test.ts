@@ -2,7 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { getCall } from "@/db/queries/calls";
+import { createCall, getCall, transitionCallStatus } from "@/db/queries/calls";
 import { listCallActionItems } from "@/db/queries/action-items";
 import { listWebhookDeliveries } from "@/db/queries/webhooks";
 import { upsertUserByExternalId } from "@/db/queries/users";
@@ -14,6 +14,7 @@ import { addActionItem, changeActionItem } from "@/lib/action-items/service";
 import type { AnalysisProvider } from "@/lib/analysis/types";
 import { receiveMultipartUpload } from "@/lib/calls/multipart-upload";
 import { errorFromStatus } from "@/lib/pipeline/errors";
+import { sweep } from "@/lib/pipeline/sweeper";
 import type { PipelineDeps } from "@/lib/pipeline/stages";
 import type { DiarizationProvider, TranscriptionProvider, VoiceprintProvider } from "@/lib/speech/types";
 import { createLocalStorage } from "@/lib/storage";
@@ -203,6 +204,19 @@ describe.each(databaseKinds())("webhook events from the app on %s", (kind) => {
     expect(got[0]!.body.data.call).toMatchObject({ id: call.id, title: "Broken call", errorReason: call.errorReason });
     expect(call.errorReason).toBeTruthy();
     expect(got[0]!.body.data.errorReason).toBe(call.errorReason);
+    expect(received("bob")).toEqual([]);
+  });
+
+  it("a call the sweeper marks FAILED (STALLED) sends call.failed too", async () => {
+    let call = await createCall(t.db, alice.id, { title: "Stuck call" });
+    call = await transitionCallStatus(t.db, { callId: call.id, from: "UPLOADING", to: "QUEUED" });
+    call = await transitionCallStatus(t.db, { callId: call.id, from: "QUEUED", to: "PROCESSING" });
+    const later = new Date(Date.now() + 3 * 60 * 60_000);
+    const result = await sweep({ db: t.db, storage: pipelineDeps.storage, webhooks: world.emitter }, { now: later, stallAfterMs: 2 * 60 * 60_000, eventRetentionMs: 365 * 24 * 60 * 60_000, audioRetentionDays: 0 });
+    expect(result.stalled).toBe(1);
+    await world.idle();
+    const got = received("alice");
+    expect(got.map(({ body }) => [body.type, body.data.call.id, body.data.errorReason])).toEqual([["call.failed", call.id, "STALLED"]]);
     expect(received("bob")).toEqual([]);
   });
 
