@@ -40,10 +40,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth(() => {
           if (!verifyFirebaseToken || !parsed.success) throw new InvalidFirebaseToken();
           try {
             const identity = await verifyFirebaseToken(parsed.data.idToken);
+            // Only an email Firebase has verified is stored: SCRYON_ADMIN_EMAILS grants administration by it,
+            // and anyone can sign up with an address they do not own.
+            const email = identity.emailVerified ? identity.email : null;
             const user = await upsertUserByExternalId(await getDb(), {
               externalUserId: identity.uid,
-              email: identity.email,
-              displayName: identity.name ?? identity.email,
+              email,
+              displayName: identity.name ?? email,
             });
             return { id: user.id, name: user.displayName, email: user.email, sessionVersion: user.sessionVersion };
           } catch (error) {

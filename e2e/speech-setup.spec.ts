@@ -18,6 +18,14 @@ async function signIn(page: Page, uid: string, email: string) {
 
 let host: ModelHost | null = null;
 
+test("an administrator's email that Firebase has not verified grants nothing", async ({ page }) => {
+  await page.goto("/sign-in");
+  const token = await signFirebaseToken({ uid: "speech-admin-impostor", name: "Impostor", email: E2E.adminEmail, emailVerified: false });
+  expect((await signInWithFirebaseToken(page.request, token)).status()).toBe(302);
+  expect((await page.request.get("/api/admin/speech")).status()).toBe(403);
+  expect((await page.goto("/settings/speech"))?.status()).toBe(403);
+});
+
 test.afterAll(async () => {
   await host?.close();
   fs.rmSync(E2E.modelsManifest, { force: true });

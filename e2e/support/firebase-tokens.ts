@@ -4,14 +4,14 @@ import type { APIRequestContext } from "@playwright/test";
 import { E2E } from "../../playwright.config";
 
 /** A Firebase-shaped ID token signed with this run's e2e key (the server trusts its JWKS). */
-export async function signFirebaseToken(claims: { uid: string; name?: string; email?: string }, options: { audience?: string } = {}) {
+export async function signFirebaseToken(claims: { uid: string; name?: string; email?: string; emailVerified?: boolean }, options: { audience?: string } = {}) {
   const { kid, privateJwk } = JSON.parse(fs.readFileSync(E2E.keyFile, "utf8")) as { kid: string; privateJwk: JWK };
   const key = await importJWK(privateJwk, "RS256");
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({
     name: claims.name,
     email: claims.email,
-    email_verified: true,
+    email_verified: claims.emailVerified ?? true,
     auth_time: now - 5,
     firebase: { sign_in_provider: "password", identities: {} },
   })
