@@ -481,6 +481,17 @@ const CASES: Record<string, AccessCase> = {
       expect((await alice.get("/record")).status()).toBe(200);
     },
   },
+  "page /settings": {
+    async check({ anon, alice }) {
+      const response = await anon.get("/settings", { maxRedirects: 0 });
+      expect(response.status()).toBe(307);
+      expect(response.headers().location).toContain("/sign-in?callbackUrl=%2Fsettings");
+      // Links to the sections only: no object of anyone's on it.
+      const page = await alice.get("/settings");
+      expect(page.status()).toBe(200);
+      expect(await page.text()).toContain("/settings/webhooks");
+    },
+  },
   "page /upload": {
     async check({ anon }) {
       expect((await anon.get("/upload", { maxRedirects: 0 })).status()).toBe(307);
