@@ -93,8 +93,32 @@ const deps: PipelineDeps = {
 const user = await upsertUserByExternalId(db, { externalUserId: "bench" });
 const client = createEmbeddedClient({ id: "scryon-bench" });
 // The settings the app runs with (lib/pipeline/embedded.ts): PGlite, so exclusive; the default poll interval.
-const engine = createEmbeddedEngine({ db, client, functions: [createProcessCallFunction(client, async () => deps)], exclusive: true });
+// The engine alone: process-call's shape (9 steps, two of them in parallel) with empty steps, so every
+// millisecond of it is orchestration (the serve handler's replay, the engine, the database).
+const shape = client.createFunction({ id: "bench-shape", concurrency: { limit: 2 }, triggers: [{ event: "bench/shape" }] }, async ({ step }) => {
+  await step.run("begin", () => null);
+  const audio = await step.run("audio-prep", () => ({ durationSeconds: 5, channels: 1 }));
+  await Promise.all([step.run("diarization", () => null), step.run("transcription", () => null)]);
+  for (const name of ["normalization", "analysis", "cleanup", "complete", "webhooks"]) await step.run(name, () => null);
+  return audio;
+});
+const engine = createEmbeddedEngine({ db, client, functions: [createProcessCallFunction(client, async () => deps), shape], exclusive: true });
 await engine.start();
+const SHAPE_RUNS = Number(process.env.BENCH_SHAPE_RUNS ?? 20);
+const shapeWall: number[] = [];
+const shapeCpu: number[] = [];
+const shapeTrips: number[] = [];
+for (let i = 0; i < SHAPE_RUNS; i++) {
+  const sent = performance.now();
+  const cpuBefore = cpuMs();
+  const tripsBefore = roundTrips;
+  await engine.send({ name: "bench/shape", data: { i } });
+  await engine.waitForIdle({ timeoutMs: 60_000 });
+  shapeWall.push(performance.now() - sent);
+  if (process.env.BENCH_DEBUG) console.log(`shape run ${i}: ${(performance.now() - sent).toFixed(0)} ms`);
+  shapeCpu.push(cpuMs() - cpuBefore);
+  shapeTrips.push(roundTrips - tripsBefore);
+}
 
 async function uploadCall(i: number): Promise<string> {
   const form = new FormData();
@@ -174,6 +198,8 @@ let completed = 0;
 for (const callId of ids) if ((await getCall(db, { callId, userId: user.id }))?.status === "COMPLETED") completed++;
 
 console.log(`\npipeline benchmark: embedded engine on PGlite, instant fake speech providers, 5 s calls, ${os.availableParallelism()} cores`);
+const shapeSteps = 9;
+console.log(`engine alone, process-call's shape with empty steps (${SHAPE_RUNS} runs one at a time, ${shapeSteps} steps): per step wall median ${(percentile(shapeWall, 50) / shapeSteps).toFixed(1)} ms, CPU median ${(percentile(shapeCpu, 50) / shapeSteps).toFixed(1)} ms; per run ${percentile(shapeWall, 50)} ms wall, ${percentile(shapeTrips, 50)} round trips`);
 console.log(`one call at a time (${SEQUENTIAL} calls):`);
 for (const [stage, values] of stages) console.log(`  ${stage.padEnd(15)} stage work median ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms`);
 console.log(`  orchestration per call (wall time minus stage work): median ${percentile(overheads, 50)} ms, p95 ${percentile(overheads, 95)} ms`);

@@ -136,6 +136,12 @@ export function isDeadLocalOwner(owner: string, host = os.hostname()): boolean {
   return pid === process.pid || !processAlive(pid);
 }
 
+/** PGlite (one connection, one statement at a time) rather than a postgres.js pool. */
+function isPglite(db: Database): boolean {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  return typeof client === "object" && client !== null && typeof (client as { execProtocol?: unknown }).execProtocol === "function";
+}
+
 export interface EventInput {
   name: string;
   data?: Record<string, unknown>;
@@ -170,7 +176,17 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): EmbeddedEn
 
   const owner = leaseOwnerId(appId);
   const leaseMs = options.leaseMs ?? 60_000;
-  const executor = new Executor({ db, protocol, functions: () => registry, now, backoff: options.backoff ?? defaultBackoff, logger, owner, leaseMs });
+  const executor = new Executor({
+    db,
+    protocol,
+    functions: () => registry,
+    now,
+    backoff: options.backoff ?? defaultBackoff,
+    logger,
+    owner,
+    leaseMs,
+    serialDatabase: isPglite(db),
+  });
 
   const scheduler = new Scheduler({
     db,

@@ -8,8 +8,8 @@ import {
   enqueueJob,
   findWaitsForEvent,
   finishJob,
-  getRun,
   getRunSteps,
+  getRunWithSteps,
   insertEvent,
   insertRun,
   jobKeyOf,
@@ -51,6 +51,8 @@ export interface ExecutorContext {
   /** This engine's lease owner id and lease length: a commit may claim the run's next call for this engine. */
   owner: string;
   leaseMs: number;
+  /** The database runs one statement at a time (PGlite): a single statement needs no transaction to be consistent. */
+  serialDatabase: boolean;
 }
 
 /**
@@ -183,7 +185,11 @@ export class Executor {
     const { db } = this.ctx;
     // A call claimed by the previous step's commit comes with the run as that commit read it.
     const carried = state && state.run.id === job.runId && job.stepId === DISCOVERY_STEP ? state : null;
-    const run = carried ? carried.run : job.runId ? await getRun(db, job.runId) : null;
+    // Otherwise read it (a discovery call we hold: no step call can be planned meanwhile, so the count of
+    // queued step calls holds until the call returns).
+    const fresh = carried ? null : job.runId ? await getRunWithSteps(db, job.runId) : null;
+    const read = carried ?? (fresh && { run: fresh.run, steps: fresh.steps, alone: fresh.stepCalls === 0 });
+    const run = read?.run;
     if (!run || run.status !== "RUNNING") {
       await deleteJob(db, job.id);
       return null;
@@ -195,7 +201,7 @@ export class Executor {
       );
       return null;
     }
-    const steps = carried ? carried.steps : await getRunSteps(db, run.id);
+    const { steps } = read;
     if (job.stepId !== DISCOVERY_STEP && steps.some((step) => step.stepId === job.stepId)) {
       // This step already has a result (it was planned twice); just let the run move on.
       await db.transaction(async (tx) => {
@@ -216,10 +222,20 @@ export class Executor {
       attempt: job.attempt,
       maxAttempts: fn.maxAttempts,
       // SDK spec §5.5 keeps immediate execution off once a run went parallel, because a step found by a
-      // discovery call may be running in another call at the same time. When the commit that claimed this
-      // call saw no other step call of the run queued or running, none can be: the step found is new.
-      disableImmediateExecution: run.disableImmediateExecution && !carried?.alone,
+      // discovery call may be running in another call at the same time. When no step call of the run was
+      // queued or running as this discovery call was claimed, none can be (only a discovery call plans
+      // steps, and this one is ours): the step found is new, and the SDK may run it in this call.
+      disableImmediateExecution: run.disableImmediateExecution && !(job.stepId === DISCOVERY_STEP && read.alone),
     });
+
+    const single = outcome.kind === "ops" && outcome.ops.length === 1 && ["StepRun", "StepFailed"].includes(outcome.ops[0]!.op) ? outcome.ops[0]! : null;
+    // PGlite runs one statement at a time: the one-statement commit can lock the run itself (no transaction).
+    if (single && this.ctx.serialDatabase) {
+      const continued = await this.commitStep(db, job, run, steps, single, { lockRun: true });
+      if (continued !== undefined) return continued;
+      await deleteJob(db, job.id); // the run ended while the call was out
+      return null;
+    }
 
     return db.transaction(async (tx): Promise<ProcessResult> => {
       // The run may have ended while the call was out (cancelled, or failed by a parallel branch).
@@ -228,8 +244,7 @@ export class Executor {
         await deleteJob(tx, job.id);
         return null;
       }
-      const single = outcome.kind === "ops" && outcome.ops.length === 1 ? outcome.ops[0]! : null;
-      if (single && (single.op === "StepRun" || single.op === "StepFailed")) return this.commitStep(tx, job, current, steps, single);
+      if (single) return (await this.commitStep(tx, job, current, steps, single)) ?? null;
       // Steps that finished while the call was out (parallel branches) count as known too: with the run
       // locked this is the current state, so a step that just finished is not planned again.
       const known = outcome.kind === "ops" ? new Set((await getRunSteps(tx, run.id)).map((step) => step.stepId)) : new Set<string>();
@@ -244,7 +259,7 @@ export class Executor {
    * discovery call for this engine (`commitStepAndContinue`), which this slot then runs with the run state
    * in hand — no queue pass, no claim, no reads before the call.
    */
-  private async commitStep(tx: DbOrTx, job: PipelineJob, run: PipelineRun, steps: PipelineRunStep[], op: Op): Promise<ProcessResult> {
+  private async commitStep(tx: DbOrTx, job: PipelineJob, run: PipelineRun, steps: PipelineRunStep[], op: Op, { lockRun = false } = {}): Promise<ProcessResult | undefined> {
     const now = this.ctx.now();
     const result: StepResult = op.op === "StepRun" ? { type: "data", data: op.data ?? null } : { type: "error", error: op.error };
     const committed = await commitStepAndContinue(tx, {
@@ -259,7 +274,9 @@ export class Executor {
       now,
       until: new Date(now.getTime() + this.ctx.leaseMs),
       owner: this.ctx.owner,
+      lockRun,
     });
+    if (!committed) return undefined; // (lockRun) the run is no longer RUNNING: nothing was written
     // Someone else holds the discovery call: it was re-armed and runs again after theirs.
     if (!committed.next) return null;
     // Our copy is current when the run had exactly the steps we know of (steps are only ever added).
