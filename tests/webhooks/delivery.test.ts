@@ -7,7 +7,9 @@ import { upsertUserByExternalId } from "@/db/queries/users";
 import { webhookDeliveries, type WebhookEndpoint } from "@/db/schema";
 import { createDeliverWebhookFunction } from "@/inngest/functions/deliver-webhook";
 import { AppError } from "@/lib/http/errors";
-import type { WebhookDeliveryDeps } from "@/lib/webhooks/deliver";
+import { DEFAULT_RETRY_DELAYS_MS, type WebhookDeliveryDeps } from "@/lib/webhooks/deliver";
+import { createEmbeddedClient, createEmbeddedEngine, type EmbeddedEngine } from "@/lib/pipeline/engine";
+import { FakeClock } from "../pipeline/engine/harness";
 import { emitWebhookEvent } from "@/lib/webhooks/emit";
 import { RESPONSE_EXCERPT_BYTES } from "@/lib/webhooks/send";
 import { addEndpoint, redeliver } from "@/lib/webhooks/service";
@@ -275,5 +277,75 @@ describe.each(databaseKinds())("webhook delivery on %s", (kind) => {
     expect(rows.map((row) => (row.payload as { data: { n: number } }).data.n)).toEqual([2, 1]);
     // Only the first KB of an answer is stored; an endpoint not subscribed to a type gets nothing.
     expect(await emitWebhookEvent(t.db, world.emitter, { ...event, type: "call.failed", key: randomUUID() })).toEqual([]);
+  });
+});
+
+/** The retry schedule on the engine's clock: nothing is sent again before its time, and Retry-After is honoured. */
+describe.each(databaseKinds())("webhook retry schedule on %s", (kind) => {
+  let t: TestDatabase;
+  let receiver: Receiver;
+  let engine: EmbeddedEngine;
+  const clock = new FakeClock(new Date().toISOString());
+  let deps: WebhookDeliveryDeps;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    receiver = await startReceiver();
+    deps = { db: t.db, timeoutMs: 5_000, allowPrivate: true, disableAfterFailures: 0, retryDelaysMs: DEFAULT_RETRY_DELAYS_MS, now: clock.now };
+    const client = createEmbeddedClient({ id: `scryon-webhook-schedule-${randomUUID().slice(0, 8)}` });
+    engine = createEmbeddedEngine({ db: t.db, client, functions: [createDeliverWebhookFunction(client, async () => deps)], now: clock.now, backoff: () => 0, pollIntervalMs: 50 });
+    await engine.start();
+  });
+  afterAll(async () => {
+    await engine?.stop();
+    await receiver?.close();
+    await t?.close();
+  });
+
+  const settle = async (ms: number) => {
+    clock.advance(ms);
+    engine.wake();
+    await engine.waitForIdle({ timeoutMs: 60_000 });
+  };
+
+  it("waits 5 s (±10 %) before the second attempt and 5 min before the third; a Retry-After of an hour is waited for", async () => {
+    const userId = (await upsertUserByExternalId(t.db, { externalUserId: `schedule-${kind}` })).id;
+    const endpoint = await addEndpoint({ db: t.db, allowPrivate: true, webhooks: { send: async () => undefined } }, { userId, input: { url: receiver.url(), events: ["call.completed"] } });
+    const send = (events: unknown) => engine.send(events as Parameters<EmbeddedEngine["send"]>[0]);
+    receiver.plan({ status: 500 }, { status: 502 }, { status: 200 }, { status: 503, headers: { "retry-after": "3600" } }, { status: 200 });
+    const emitter = { send, publicUrl: () => "https://scryon.example" };
+    const [delivery] = await emitWebhookEvent(t.db, emitter, { userId, type: "call.completed", key: randomUUID(), occurredAt: new Date(), data: async () => ({ n: 1 }) });
+    await settle(0);
+    const row = async (id: string) => (await listWebhookDeliveries(t.db, { userId, endpointId: endpoint.id })).items.find((entry) => entry.id === id)!;
+    let current = await row(delivery!.id);
+    expect(receiver.requests).toHaveLength(1);
+    expect(current).toMatchObject({ status: "pending", attempts: 1, lastStatusCode: 500 });
+    const wait = current.nextAttemptAt!.getTime() - current.lastAttemptAt!.getTime();
+    expect(wait).toBeGreaterThanOrEqual(4_500);
+    expect(wait).toBeLessThanOrEqual(5_500);
+
+    await settle(4_000);
+    expect(receiver.requests).toHaveLength(1);
+    await settle(2_000);
+    expect(receiver.requests).toHaveLength(2);
+    current = await row(delivery!.id);
+    const second = current.nextAttemptAt!.getTime() - current.lastAttemptAt!.getTime();
+    expect(second).toBeGreaterThanOrEqual(270_000);
+    expect(second).toBeLessThanOrEqual(330_000);
+    await settle(4 * 60_000);
+    expect(receiver.requests).toHaveLength(2);
+    await settle(2 * 60_000);
+    expect(receiver.requests).toHaveLength(3);
+    expect(await row(delivery!.id)).toMatchObject({ status: "succeeded", attempts: 3 });
+
+    const [other] = await emitWebhookEvent(t.db, emitter, { userId, type: "call.completed", key: randomUUID(), occurredAt: new Date(), data: async () => ({ n: 2 }) });
+    await settle(0);
+    current = await row(other!.id);
+    expect(current.nextAttemptAt!.getTime() - current.lastAttemptAt!.getTime()).toBe(3_600_000);
+    await settle(30 * 60_000);
+    expect(receiver.requests).toHaveLength(4);
+    await settle(31 * 60_000);
+    expect(receiver.requests).toHaveLength(5);
+    expect(await row(other!.id)).toMatchObject({ status: "succeeded", attempts: 2 });
   });
 });
