@@ -46,12 +46,16 @@ export const TRAINING = {
   regularisation: 0.01,
 };
 
+/** Folds of the tuning readers for cross-validation (`scripts/speech-corpus/cv-*.ts`): `(id / 2) mod 4`. */
+export const VOICEPRINT_FOLDS = 4;
+export const voiceprintFold = (reader: string) => (Number(reader) / 2) % VOICEPRINT_FOLDS;
+
 /** Statistics vectors of 1.5 s chunks of a clip's speech. */
-export function chunkStats(samples: Float32Array, clip: Clip): number[][] {
+export function chunkStats(samples: Float32Array, clip: Clip, chunkSeconds = TRAINING.chunkSeconds, hopSeconds = TRAINING.hopSeconds): number[][] {
   const pieces = speechPieces({ ...clip, samples });
   const frames = framesOfSamples(samples, pieces.map((p) => ({ start: p.from / SAMPLE_RATE, end: p.to / SAMPLE_RATE })));
-  const per = Math.round(TRAINING.chunkSeconds / HOP_SECONDS);
-  const hop = Math.round(TRAINING.hopSeconds / HOP_SECONDS);
+  const per = Math.round(chunkSeconds / HOP_SECONDS);
+  const hop = Math.round(hopSeconds / HOP_SECONDS);
   const min = Math.round(TRAINING.minChunkSeconds / HOP_SECONDS);
   const out: number[][] = [];
   for (const fr of frames) {
@@ -74,7 +78,7 @@ export function chunkStats(samples: Float32Array, clip: Clip): number[][] {
  * mono ones), each voice's turns cut into chunks like a reader's clip. Real readers alone leave two espeak-ng
  * voices that differ mostly in pitch inseparable; with them the projection keeps that difference too.
  */
-async function syntheticChunks(): Promise<{ label: string; v: number[] }[]> {
+export async function syntheticChunks(): Promise<{ label: string; v: number[] }[]> {
   const fixtures = (await makeSpeechFixtures({ set: "all" })).filter((f) => f.truth.sampleRate === 16000 && f.truth.layout === "mono");
   const out: { label: string; v: number[] }[] = [];
   for (const f of fixtures) {
@@ -90,7 +94,7 @@ async function syntheticChunks(): Promise<{ label: string; v: number[] }[]> {
   return out;
 }
 
-async function phoneBand(samples: Float32Array, dir: string): Promise<Float32Array> {
+export async function phoneBand(samples: Float32Array, dir: string): Promise<Float32Array> {
   const wav = path.join(dir, "in.wav");
   const phone = path.join(dir, "phone.wav");
   await writeFile(wav, encodeWav(samples, SAMPLE_RATE));
@@ -152,7 +156,7 @@ export function trainLda(samples: { label: string; v: number[] }[], dim: number,
 const round = (x: number) => Number(x.toPrecision(6));
 
 /** A length-normalised embedding with a freshly trained (unrounded) projection. */
-function embedWith(lda: ReturnType<typeof trainLda>, stats: number[]): number[] {
+export function embedWith(lda: ReturnType<typeof trainLda>, stats: number[]): number[] {
   const x = stats.map((v, d) => (v - lda.center[d]!) / lda.scale[d]!);
   const y = lda.projection.map((row, k) => row.reduce((s, p, d) => s + p * x[d]!, 0) - lda.outputMean[k]!);
   const norm = Math.hypot(...y);
@@ -170,9 +174,9 @@ async function main() {
   const clips = (await loadClips(SHARED_DIR)).filter((c) => c.split === "tuning");
   const tmp = await mkdtemp(path.join(os.tmpdir(), "scryon-train-"));
   const wide: { label: string; v: number[] }[] = [];
+  const narrow: { label: string; v: number[] }[] = [];
   /** Each tuning reader's whole-clip statistics: the cohort that voiceprint scores are normalised against. */
   const cohortStats: number[][] = [];
-  const narrow: { label: string; v: number[] }[] = [];
   try {
     for (const clip of clips) {
       for (const v of chunkStats(clip.samples, clip)) wide.push({ label: clip.reader, v });
@@ -190,13 +194,17 @@ async function main() {
     await rm(tmp, { recursive: true, force: true });
   }
   let differs = false;
-  for (const [band, samples, augmentedWith] of [["wideband", wide, augment], ["narrowband", narrow, []]] as const) {
-    const lda = trainLda(samples, TRAINING.dim, TRAINING.regularisation);
+  const bands = [
+    ["wideband", wide, augment, TRAINING.dim, TRAINING.regularisation],
+    ["narrowband", narrow, [], TRAINING.dim, TRAINING.regularisation],
+  ] as const;
+  for (const [band, samples, augmentedWith, dim, regularisation] of bands) {
+    const lda = trainLda(samples, dim, regularisation);
     const model: SpeakerModel = {
       kind: "scryon-speaker-lda",
       version: "1",
       inputDim: STATS_DIM,
-      dim: TRAINING.dim,
+      dim,
       center: lda.center.map(round),
       scale: lda.scale.map(round),
       projection: lda.projection.map((row) => row.map(round)),

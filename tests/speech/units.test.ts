@@ -4,6 +4,7 @@ import { parsePocketsphinxTimes, planChunks } from "@/lib/speech/local/transcrib
 import { classifyChannels } from "@/lib/speech/prepare";
 import { refineRegions } from "@/lib/speech/local/vad";
 import { clusterEmbeddings } from "@/lib/speech/local/cluster";
+import { mergeInterleaved, type Window } from "@/lib/speech/local/diarize";
 import { normalise } from "@/lib/speech/local/speaker-model";
 
 describe("parsePocketsphinxTimes", () => {
@@ -127,5 +128,25 @@ describe("clusterEmbeddings", () => {
     const points = [...blob(0, 30, 1), ...blob(3, 30, 2), ...blob(6, 2, 3)];
     const result = clusterEmbeddings(points, points.map(() => 1), options);
     expect(result.k).toBe(2);
+  });
+});
+
+describe("mergeInterleaved", () => {
+  // Windows of 0.75 s; `regions[i]` is the speech region window i lies in.
+  const windowsOf = (regions: number[]): Window[] => regions.map((region, i) => ({ start: i * 0.75, end: (i + 1) * 0.75, analysedSeconds: 1.5, region, vector: [1] }));
+
+  it("merges two groups that alternate inside the same speech regions (one voice split in two)", () => {
+    const windows = windowsOf([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    const labels = [0, 1, 0, 1, 1, 0, 1, 0, 0, 1, 0, 1];
+    expect(new Set(mergeInterleaved(windows, labels, 0.25)).size).toBe(1);
+  });
+
+  it("keeps speakers whose turns are separate regions, even with a turn change inside one region", () => {
+    const windows = windowsOf([0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3]);
+    const labels = [0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 2, 2, 2];
+    // One within-region change between 0 and 1 (1 / 5 windows < 0.25): all three speakers stay.
+    expect(mergeInterleaved(windows, labels, 0.25)).toEqual(labels);
+    // Off when the ratio is above every pair's.
+    expect(mergeInterleaved(windows, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0], 2)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
   });
 });

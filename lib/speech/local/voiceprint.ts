@@ -99,15 +99,7 @@ export class LocalVoiceprintProvider implements VoiceprintProvider {
 
   /** Embedding of the speech inside `regions` of a mono 16 kHz WAV. */
   async embed(wavPath: string, regions: SpeechRegion[]): Promise<LocalVoiceprintEmbedding> {
-    const { regions: limited, seconds } = limitRegions(regions, MAX_SECONDS_PER_VOICE);
-    const reader = await WavReader.open(wavPath);
-    let vector: number[] | null;
-    try {
-      const frames = await extractRegionFrames(reader, limited);
-      vector = speakerStats(frames.map((f) => ({ frames: f, from: 0, to: f.count })));
-    } finally {
-      await reader.close();
-    }
+    const { stats: vector, seconds } = await voiceStats(wavPath, regions);
     return {
       kind: "scryon-local-voiceprint",
       model: VOICEPRINT_MODEL,
@@ -115,6 +107,18 @@ export class LocalVoiceprintProvider implements VoiceprintProvider {
       vector: vector ? embedSpeaker(vector).map(round) : new Array<number>(SPEAKER_MODEL.dim).fill(0),
       speechSeconds: vector ? round(seconds) : 0,
     };
+  }
+}
+
+/** The frame-level statistics (`speakerStats`) of the first `MAX_SECONDS_PER_VOICE` of speech in `regions`. */
+export async function voiceStats(wavPath: string, regions: SpeechRegion[]): Promise<{ stats: number[] | null; seconds: number }> {
+  const { regions: limited, seconds } = limitRegions(regions, MAX_SECONDS_PER_VOICE);
+  const reader = await WavReader.open(wavPath);
+  try {
+    const frames = await extractRegionFrames(reader, limited);
+    return { stats: speakerStats(frames.map((f) => ({ frames: f, from: 0, to: f.count }))), seconds };
+  } finally {
+    await reader.close();
   }
 }
 
