@@ -1,6 +1,7 @@
 import { STATS_DIM } from "./features";
 import narrowband from "./speaker-model-narrowband.json";
 import trained from "./speaker-model.json";
+import voiceprintTrained from "./voiceprint-model.json";
 
 /**
  * The local speaker model: a linear discriminant projection of frame-level statistics (`speakerStats`: MFCC
@@ -24,7 +25,7 @@ export interface SpeakerModel {
   /** dim rows × inputDim columns. */
   projection: number[][];
   outputMean: number[];
-  /** Embeddings of the training readers (whole clips), for score normalisation (`voiceprint.ts`). */
+  /** Embeddings of readers the projection was NOT trained on (whole clips), for score normalisation (`voiceprint.ts`). */
   cohort?: number[][];
   trainedOn: { readers: number; chunks: number; chunkSeconds: number; split: string; augment: string[] };
 }
@@ -33,8 +34,13 @@ export interface SpeakerModel {
 export const SPEAKER_MODEL = trained as SpeakerModel;
 /** The model for calls that arrived at 8 kHz or less (phone band), trained on phone-band copies only. */
 export const NARROWBAND_SPEAKER_MODEL = narrowband as SpeakerModel;
+/**
+ * The voiceprint's model: the same kind of projection trained on three quarters of the tuning readers, with the
+ * other quarter — voices it never saw, like a new user's — as its score-normalisation cohort.
+ */
+export const VOICEPRINT_SPEAKER_MODEL = voiceprintTrained as SpeakerModel;
 
-for (const model of [SPEAKER_MODEL, NARROWBAND_SPEAKER_MODEL]) {
+for (const model of [SPEAKER_MODEL, NARROWBAND_SPEAKER_MODEL, VOICEPRINT_SPEAKER_MODEL]) {
   if (model.inputDim !== STATS_DIM) {
     throw new Error(`The speaker model was trained on ${model.inputDim} statistics, the features give ${STATS_DIM}: run npm run train:speakers`);
   }
