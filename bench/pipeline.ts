@@ -1,10 +1,16 @@
 /**
- * `npm run bench:pipeline` — 50 short calls through the embedded Inngest engine on PGlite, with instant fake
+ * `npm run bench:pipeline` — short calls through the embedded Inngest engine on PGlite, with instant fake
  * speech providers (for this benchmark only), so what is measured is orchestration: the engine's calls into
  * the serve handler, step memoization and persistence, and the stage bookkeeping (events, artifacts).
- * Prints per-stage wall time and the orchestration overhead per call (median, p95), and calls per minute.
+ * Prints, with the load average (the machine is shared: read CPU time more than wall time):
+ * - the engine alone: process-call's shape (9 steps, two in parallel) with empty steps — wall and CPU per
+ *   step, round trips per run; and 50 such runs at once with concurrency limits 2 and 8;
+ * - one real call at a time: per-stage work, orchestration per call and per step (wall time minus the
+ *   stages' recorded work), CPU per call against the bare baseline (the same stage functions called one
+ *   after the other, no engine);
+ * - 50 calls at once: calls per minute within process-call's concurrency limit (2), CPU per call.
  *
- *   BENCH_CALLS=20 npm run bench:pipeline
+ *   BENCH_CALLS=20 npm run bench:pipeline      (BENCH_TRIPS=1: statements by count)
  */
 import { createAnalysisProvider } from "@/lib/analysis";
 import { LocalVoiceprintProvider } from "@/lib/speech/local/voiceprint";
@@ -95,14 +101,17 @@ const client = createEmbeddedClient({ id: "scryon-bench" });
 // The settings the app runs with (lib/pipeline/embedded.ts): PGlite, so exclusive; the default poll interval.
 // The engine alone: process-call's shape (9 steps, two of them in parallel) with empty steps, so every
 // millisecond of it is orchestration (the serve handler's replay, the engine, the database).
-const shape = client.createFunction({ id: "bench-shape", concurrency: { limit: 2 }, triggers: [{ event: "bench/shape" }] }, async ({ step }) => {
-  await step.run("begin", () => null);
-  const audio = await step.run("audio-prep", () => ({ durationSeconds: 5, channels: 1 }));
-  await Promise.all([step.run("diarization", () => null), step.run("transcription", () => null)]);
-  for (const name of ["normalization", "analysis", "cleanup", "complete", "webhooks"]) await step.run(name, () => null);
-  return audio;
-});
-const engine = createEmbeddedEngine({ db, client, functions: [createProcessCallFunction(client, async () => deps), shape], exclusive: true });
+// Once with process-call's concurrency limit (2) and once with 8, to see whether the limit or the engine
+// caps runs per minute when steps cost nothing.
+const shapeOf = (limit: number) =>
+  client.createFunction({ id: `bench-shape-${limit}`, concurrency: { limit }, triggers: [{ event: `bench/shape-${limit}` }] }, async ({ step }) => {
+    await step.run("begin", () => null);
+    const audio = await step.run("audio-prep", () => ({ durationSeconds: 5, channels: 1 }));
+    await Promise.all([step.run("diarization", () => null), step.run("transcription", () => null)]);
+    for (const name of ["normalization", "analysis", "cleanup", "complete", "webhooks"]) await step.run(name, () => null);
+    return audio;
+  });
+const engine = createEmbeddedEngine({ db, client, functions: [createProcessCallFunction(client, async () => deps), shapeOf(2), shapeOf(8)], exclusive: true });
 await engine.start();
 const SHAPE_RUNS = Number(process.env.BENCH_SHAPE_RUNS ?? 20);
 const shapeWall: number[] = [];
@@ -112,7 +121,7 @@ for (let i = 0; i < SHAPE_RUNS; i++) {
   const sent = performance.now();
   const cpuBefore = cpuMs();
   const tripsBefore = roundTrips;
-  await engine.send({ name: "bench/shape", data: { i } });
+  await engine.send({ name: "bench/shape-2", data: { i } });
   await engine.waitForIdle({ timeoutMs: 60_000 });
   shapeWall.push(performance.now() - sent);
   if (process.env.BENCH_DEBUG) console.log(`shape run ${i}: ${(performance.now() - sent).toFixed(0)} ms`);
@@ -198,8 +207,20 @@ let completed = 0;
 for (const callId of ids) if ((await getCall(db, { callId, userId: user.id }))?.status === "COMPLETED") completed++;
 
 console.log(`\npipeline benchmark: embedded engine on PGlite, instant fake speech providers, 5 s calls, ${os.availableParallelism()} cores`);
+// The engine alone, many runs at once.
+const shapeThroughput: string[] = [];
+for (const limit of [2, 8]) {
+  const at = performance.now();
+  const cpuAt = cpuMs();
+  const runs = Number(process.env.BENCH_SHAPE_CONCURRENT ?? 50);
+  await engine.send(Array.from({ length: runs }, (_, i) => ({ name: `bench/shape-${limit}`, data: { i } })));
+  await engine.waitForIdle({ timeoutMs: 10 * 60_000 });
+  const ms = performance.now() - at;
+  shapeThroughput.push(`limit ${limit}: ${((runs / ms) * 60_000).toFixed(0)} runs/min (CPU ${((cpuMs() - cpuAt) / runs).toFixed(0)} ms per run, ${(((cpuMs() - cpuAt) / ms) * 100).toFixed(0)} % of one core)`);
+}
 const shapeSteps = 9;
 console.log(`engine alone, process-call's shape with empty steps (${SHAPE_RUNS} runs one at a time, ${shapeSteps} steps): per step wall median ${(percentile(shapeWall, 50) / shapeSteps).toFixed(1)} ms, CPU median ${(percentile(shapeCpu, 50) / shapeSteps).toFixed(1)} ms; per run ${percentile(shapeWall, 50)} ms wall, ${percentile(shapeTrips, 50)} round trips`);
+console.log(`engine alone, ${process.env.BENCH_SHAPE_CONCURRENT ?? 50} runs at once: ${shapeThroughput.join("; ")}`);
 console.log(`one call at a time (${SEQUENTIAL} calls):`);
 for (const [stage, values] of stages) console.log(`  ${stage.padEnd(15)} stage work median ${percentile(values, 50)} ms, p95 ${percentile(values, 95)} ms`);
 console.log(`  orchestration per call (wall time minus stage work): median ${percentile(overheads, 50)} ms, p95 ${percentile(overheads, 95)} ms`);
@@ -210,7 +231,7 @@ const medianBareCpu = percentile(bareCpu, 50);
 console.log(`  per call, engine vs bare stages: wall median ${percentile(wallPerCall, 50)} vs ${percentile(bareWall, 50)} ms (${(percentile(wallPerCall, 50) / Math.max(1, percentile(bareWall, 50))).toFixed(2)}×); CPU median ${medianCpu} vs ${medianBareCpu} ms (${(medianCpu / Math.max(1, medianBareCpu)).toFixed(2)}×)`);
 console.log(`  engine CPU per step (CPU per call minus the bare stages' CPU, / ${STEPS}): median ${((medianCpu - medianBareCpu) / STEPS).toFixed(1)} ms`);
 console.log(`  load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
-console.log(`${CALLS} calls at once: ${completed}/${CALLS} completed in ${(elapsedMs / 1000).toFixed(1)} s → ${((completed / elapsedMs) * 60_000).toFixed(0)} calls/min; process CPU ${(concurrentCpuMs / Math.max(1, completed)).toFixed(0)} ms per call; load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
+console.log(`${CALLS} calls at once: ${completed}/${CALLS} completed in ${(elapsedMs / 1000).toFixed(1)} s → ${((completed / elapsedMs) * 60_000).toFixed(0)} calls/min; process CPU ${(concurrentCpuMs / Math.max(1, completed)).toFixed(0)} ms per call (${((concurrentCpuMs / elapsedMs) * 100).toFixed(0)} % of one core: the process's one JavaScript thread runs PGlite too); load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
 if (process.env.BENCH_TRIPS) {
   console.log("statements by count (whole run):");
   for (const [text, count] of [...byStatement].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(`  ${String(count).padStart(6)}  ${text}`);
