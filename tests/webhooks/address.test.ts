@@ -88,3 +88,17 @@ describe("signing and answers", () => {
     expect(parseRetryAfter("soon")).toBeNull();
   });
 });
+
+describe("webhook configuration", () => {
+  it("refuses private targets by default; SCRYON_WEBHOOKS_ALLOW_PRIVATE=1 allows them; bad values stop the server", async () => {
+    const { parseEnv, EnvError } = await import("@/lib/env");
+    expect(parseEnv({})).toMatchObject({ publicUrl: "http://localhost:3000", webhooks: { allowPrivate: false, timeoutMs: 15_000, disableAfterFailures: 5 } });
+    expect(parseEnv({ SCRYON_WEBHOOKS_ALLOW_PRIVATE: "1", SCRYON_WEBHOOK_TIMEOUT_SECONDS: "30", SCRYON_WEBHOOK_DISABLE_AFTER: "0", SCRYON_PUBLIC_URL: "https://calls.example.com/" })).toMatchObject({
+      publicUrl: "https://calls.example.com",
+      webhooks: { allowPrivate: true, timeoutMs: 30_000, disableAfterFailures: 0 },
+    });
+    expect(() => parseEnv({ SCRYON_WEBHOOKS_ALLOW_PRIVATE: "sometimes" })).toThrow(EnvError);
+    expect(() => parseEnv({ SCRYON_PUBLIC_URL: "not a url" })).toThrow(EnvError);
+    expect(() => parseEnv({ SCRYON_WEBHOOK_TIMEOUT_SECONDS: "-1" })).toThrow(EnvError);
+  });
+});
