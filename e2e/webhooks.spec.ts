@@ -92,6 +92,16 @@ test("an endpoint added on the page receives signed events; the log shows a fail
     await row.getByRole("button", { name: /^Turn on/ }).click();
     await expect(page.getByTestId("endpoint-disabled")).toHaveCount(0);
     await expect(row).toContainText("Active");
+
+    // Edit: a label and one more event; focus comes back to the row's Edit button.
+    await row.getByRole("button", { name: /^Edit/ }).click();
+    const form = page.getByTestId("endpoint-form");
+    await form.getByLabel("Label (optional)").fill("Tracker");
+    await form.getByRole("checkbox", { name: /action_item\.completed/ }).check();
+    await form.getByRole("button", { name: "Save" }).click();
+    await expect(row).toContainText("Tracker");
+    await expect(row.getByRole("listitem").filter({ hasText: "action_item.completed" })).toBeVisible();
+    await expect(row.getByRole("button", { name: "Edit Tracker" })).toBeFocused();
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,6 @@
 "use client";
 
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { AbsoluteTime } from "@/components/calls/RelativeTime";
 import { ApiError } from "@/components/lib/http-client";
 import { ActionAlert, Announcement } from "@/components/ui/alerts";
@@ -25,19 +25,34 @@ export function WebhooksView({ initial }: { initial: EndpointJson[] }) {
   const [announcement, setAnnouncement] = useState("");
   const headingRef = useRef<HTMLHeadingElement>(null);
   const addRef = useRef<HTMLButtonElement>(null);
+  const editButtons = useRef(new Map<string, HTMLButtonElement>());
+  /** Where focus goes once a form has closed and the button that opened it is rendered again. */
+  const focusAfterClose = useRef<string | null>(null);
+  useEffect(() => {
+    if (mode !== null || !focusAfterClose.current) return;
+    const key = focusAfterClose.current;
+    const target = key === "add" ? addRef.current : key === "list" ? headingRef.current : editButtons.current.get(key);
+    focusAfterClose.current = null;
+    target?.focus();
+  }, [mode]);
+  const closeEdit = (id: string) => {
+    focusAfterClose.current = id;
+    setMode(null);
+  };
 
   const replace = (endpoint: EndpointJson) => setEndpoints((current) => current.map((entry) => (entry.id === endpoint.id ? endpoint : entry)));
 
   async function add(input: EndpointInput) {
     const endpoint = await createEndpoint(input);
     setEndpoints((current) => [...current, endpoint]);
+    focusAfterClose.current = "list";
     setMode(null);
     setAnnouncement(`Endpoint ${endpoint.url} added. Copy its signing secret to your receiver.`);
   }
 
   async function edit(id: string, input: EndpointInput) {
     replace(await updateEndpoint(id, input));
-    setMode(null);
+    closeEdit(id);
     setAnnouncement("Endpoint saved.");
   }
 
@@ -90,8 +105,8 @@ export function WebhooksView({ initial }: { initial: EndpointJson[] }) {
         <EndpointForm
           onSubmit={add}
           onCancel={() => {
+            focusAfterClose.current = "add";
             setMode(null);
-            requestAnimationFrame(() => addRef.current?.focus());
           }}
         />
       ) : (
@@ -116,7 +131,7 @@ export function WebhooksView({ initial }: { initial: EndpointJson[] }) {
             {endpoints.map((endpoint) =>
               mode?.kind === "edit" && mode.id === endpoint.id ? (
                 <li key={endpoint.id}>
-                  <EndpointForm initial={endpoint} onSubmit={(input) => edit(endpoint.id, input)} onCancel={() => setMode(null)} />
+                  <EndpointForm initial={endpoint} onSubmit={(input) => edit(endpoint.id, input)} onCancel={() => closeEdit(endpoint.id)} />
                 </li>
               ) : (
                 <li key={endpoint.id} className="rounded-2xl border border-slate-200 bg-white p-4 sm:p-5" data-testid="endpoint-row">
@@ -142,7 +157,16 @@ export function WebhooksView({ initial }: { initial: EndpointJson[] }) {
                       </ul>
                     </div>
                     <div className="flex flex-wrap gap-2 sm:justify-end">
-                      <button type="button" onClick={() => setMode({ kind: "edit", id: endpoint.id })} className={BUTTON} aria-label={`Edit ${label(endpoint)}`}>
+                      <button
+                        type="button"
+                        ref={(element) => {
+                          if (element) editButtons.current.set(endpoint.id, element);
+                          else editButtons.current.delete(endpoint.id);
+                        }}
+                        onClick={() => setMode({ kind: "edit", id: endpoint.id })}
+                        className={BUTTON}
+                        aria-label={`Edit ${label(endpoint)}`}
+                      >
                         Edit
                       </button>
                       <button type="button" onClick={() => void setActive(endpoint, !endpoint.active)} className={BUTTON} aria-label={`${endpoint.active ? "Turn off" : "Turn on"} ${label(endpoint)}`}>
