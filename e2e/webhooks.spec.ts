@@ -88,7 +88,10 @@ test("an endpoint added on the page receives signed events; the log shows a fail
     await expect(row).toContainText("Off");
     await row.getByRole("button", { name: "Show delivery log" }).click();
     await expect(row.getByTestId("delivery-row")).toHaveCount(3);
-    await page.screenshot({ path: "artifacts/screenshots/webhooks-disabled-and-log.png", fullPage: true });
+    await page.screenshot({ path: "artifacts/screenshots/webhooks-disabled-and-log-1280.png", fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: "artifacts/screenshots/webhooks-disabled-and-log-390.png", fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await row.getByRole("button", { name: /^Turn on/ }).click();
     await expect(page.getByTestId("endpoint-disabled")).toHaveCount(0);
     await expect(row).toContainText("Active");
