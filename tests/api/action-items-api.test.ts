@@ -312,7 +312,9 @@ describe.each(databaseKinds())("action items API on %s", (kind) => {
     const firstPage = (await (await inbox("?status=all&limit=1")).json()) as { nextCursor: string };
     world.user = bob;
     const bobsView = (await (await inbox(`?status=all&cursor=${encodeURIComponent(firstPage.nextCursor)}`)).json()) as { items: ActionItemJson[] };
-    expect(bobsView.items.every((item) => item.call?.title === "Bob's call")).toBe(true);
+    const ivysIds = new Set(all.map((item) => item.id));
+    expect(bobsView.items.length).toBeGreaterThan(0);
+    expect(bobsView.items.some((item) => ivysIds.has(item.id))).toBe(false);
     world.user = user;
   });
 
