@@ -71,4 +71,5 @@ test("search finds a word of a processed call; the result opens the call at that
   const highlighted = page.locator(`[data-testid="transcript-segment"][data-segment-id="${segment!.id}"]`);
   await expect(highlighted).toHaveAttribute("data-linked", "true");
   await expect(highlighted).toBeInViewport();
+  await page.screenshot({ path: test.info().outputPath("call-opened-at-the-moment.png") });
 });
