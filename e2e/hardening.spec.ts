@@ -88,6 +88,7 @@ test("'End all sessions' signs the user out in every browser", async ({ browser 
       await page.goto("/calls");
       await expect(page.getByTestId("user-name")).toHaveText("Eve Everywhere");
     }
+    await laptopPage.getByRole("link", { name: "Settings" }).click();
     await laptopPage.getByRole("button", { name: "End all sessions" }).click();
     await expect(laptopPage).toHaveURL(/\/sign-in\?signedOut=everywhere/);
     await expect(laptopPage.getByRole("status")).toContainText("every browser");

@@ -198,6 +198,9 @@ test.describe("screens", () => {
         await voice.goto();
         await voice.expectStep("consent");
         await shoot(empty.page, empty.problems, "voice-profile-consent", width);
+        await empty.page.goto("/settings");
+        await expect(empty.page.getByRole("button", { name: "End all sessions" })).toBeVisible();
+        await shoot(empty.page, empty.problems, "settings", width);
         await empty.page.goto("/settings/tokens");
         await expect(empty.page.getByTestId("no-tokens")).toBeVisible();
         await shoot(empty.page, empty.problems, "settings-tokens-empty", width);

@@ -1,7 +1,7 @@
-import { signOutAction, signOutEverywhereAction } from "@/app/sign-in/actions";
+import { signOutAction } from "@/app/sign-in/actions";
 import { initialOf } from "./initial";
 
-
+/** "End all sessions" lives in Settings: a rare action, and the header has no room for it beside seven links. */
 export function UserMenu({ name, email }: { name: string | null; email: string | null }) {
   const label = name ?? email ?? "Signed in";
   return (
@@ -12,21 +12,12 @@ export function UserMenu({ name, email }: { name: string | null; email: string |
       >
         {initialOf(name ?? email)}
       </span>
-      <span className="hidden text-sm font-medium text-slate-700 sm:inline" data-testid="user-name">
+      <span className="hidden max-w-[12rem] truncate text-sm font-medium text-slate-700 sm:inline" data-testid="user-name" title={label}>
         {label}
       </span>
       <form action={signOutAction}>
         <button type="submit" className="rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900">
           Sign out
-        </button>
-      </form>
-      <form action={signOutEverywhereAction}>
-        <button
-          type="submit"
-          title="Sign out everywhere: end your sessions in every browser and device"
-          className="hidden rounded-lg px-2 py-1 text-sm text-slate-600 hover:bg-slate-100 hover:text-slate-900 sm:inline"
-        >
-          End all sessions
         </button>
       </form>
     </div>
