@@ -1,5 +1,6 @@
 import type { ActionItem, CallRecord } from "@/db/schema";
 import { toActionItemJson } from "@/lib/action-items/serialize";
+import { toCallJson } from "@/lib/calls/serialize";
 
 /**
  * The `data` of each event: ids plus what a receiver needs without calling back (title, contact, summary,
@@ -15,21 +16,9 @@ export function callLinks(publicUrl: string, callId: string) {
   };
 }
 
+/** The call as `GET /api/calls/:id` answers it, with links. */
 export function callJson(call: CallRecord, publicUrl: string) {
-  return {
-    id: call.id,
-    title: call.title,
-    contactName: call.contactName,
-    contactId: call.contactId,
-    phoneNumber: call.phoneNumber,
-    organization: call.organization,
-    direction: call.direction,
-    recordedAt: call.recordedAt.toISOString(),
-    durationSeconds: call.durationSeconds,
-    status: call.status,
-    errorReason: call.errorReason,
-    links: callLinks(publicUrl, call.id),
-  };
+  return { ...toCallJson(call), links: callLinks(publicUrl, call.id) };
 }
 
 export function itemJson(item: ActionItem, publicUrl: string) {
