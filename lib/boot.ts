@@ -2,8 +2,8 @@ import { EnvError, loadEnv } from "./env";
 
 /**
  * The Node server's start: fail fast on bad configuration, migrate the database before the first request,
- * start the embedded pipeline, finish uploads a crash interrupted, re-send calls left queued, and continue
- * interrupted model downloads.
+ * start the embedded pipeline, finish uploads a crash interrupted, re-send calls left queued, continue
+ * interrupted model downloads, and index for search what is not indexed yet.
  * (Kept out of instrumentation.ts, which Next also compiles for the Edge runtime.)
  */
 export async function boot(): Promise<void> {
@@ -28,4 +28,12 @@ export async function boot(): Promise<void> {
   // Model downloads from Settings → Speech that a stop interrupted continue where their partial file ends.
   const { resumeModelDownloadsAtBoot } = await import("./admin/speech");
   await resumeModelDownloadsAtBoot();
+  // Calls processed before search existed (or whose indexing a crash cut short) become searchable, in the
+  // background: idempotent, one anti-join per kind when nothing is missing, never in the way of requests.
+  const [{ backfillSearchIndex }, { getStorage }] = await Promise.all([import("./search/indexer"), import("./storage")]);
+  void backfillSearchIndex({ db: await getDb(), storage: getStorage() }, { log: (message) => console.warn(`[search] ${message}`) })
+    .then((done) => {
+      if (done.transcripts + done.summaries + done.actionItems > 0) console.log(`[search] indexed ${done.transcripts} transcripts, ${done.summaries} summaries, ${done.actionItems} action items from before`);
+    })
+    .catch((error: unknown) => console.error("[search] the backfill at boot failed; `npm run search:backfill` runs it by hand", error));
 }
