@@ -5,6 +5,7 @@ import type { Database } from "@/db";
 import { deleteCall, findUploadingCall, getCall, listStaleUploads } from "@/db/queries/calls";
 import type { CallRecord } from "@/db/schema";
 import { callPrefix, type ObjectStorage } from "@/lib/storage";
+import { processAlive } from "@/lib/process/alive";
 
 /**
  * Deletes a user's call: its objects first (so a storage failure leaves the call visible and the delete
@@ -53,15 +54,6 @@ export function multipartSpoolPath(spoolDir: string, callId: string): string {
 }
 
 const MULTIPART_SPOOL = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d+)\.part$/;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * At boot: multipart uploads whose server died mid-body (their spool's pid is gone, or is this new process's

@@ -23,6 +23,7 @@ import { buildRegistry, concurrencyGroups, type FunctionSpec } from "./registry"
 import { Scheduler } from "./scheduler";
 import { defaultBackoff } from "./time";
 import { consoleLogger, type EngineLogger } from "./types";
+import { processAlive } from "@/lib/process/alive";
 
 /**
  * The embedded Inngest engine: an in-process stand-in for the Inngest server. It drives the app's real
@@ -114,15 +115,6 @@ const liveOwners = ((globalThis as unknown as { __scryonEngineOwners?: Set<strin
 
 export function leaseOwnerId(appId: string): string {
   return `${appId}:${os.hostname()}:${process.pid}:${randomUUID()}`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** True when `owner` names an engine of this host whose process is gone (or was an earlier life of this pid). */
